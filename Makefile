@@ -1,0 +1,59 @@
+# Two entry points for a fresh machine with only Python 3 and make:
+#   make demo   set up .venv, start the embedded emulator, run playbooks/demo.yml against it
+#   make test   set up .venv, run every test: ansible-test sanity, ansible-lint, unit and integration tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# ansible-test needs a real ansible_collections/<ns>/<name> tree; playbooks only need the collection on a path.
+SANITY_TREE := $(or $(TMPDIR),/tmp)/ciphertrust-cckm-sanity/ansible_collections/ciphertrust/cckm
+RUN_TREE := .tree/run/ansible_collections/ciphertrust/cckm
+PRIME := ../shared/tools/prime-ansible-test
+PYTEST_ARGS ?=
+
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.tree/run
+export PATH := $(BIN):$(PATH)
+
+.PHONY: demo test setup sanity lint pytest unit integration build clean
+
+setup: $(STAMP) $(RUN_TREE)
+
+$(STAMP): tests/requirements.txt requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r tests/requirements.txt -r requirements.txt
+	touch $@
+
+$(RUN_TREE):
+	mkdir -p $(dir $(RUN_TREE))
+	ln -sfn $(CURDIR) $(RUN_TREE)
+
+demo: setup
+	$(BIN)/python -m tests.emulator.run --tls --seed-keys 3 -- $(BIN)/ansible-playbook playbooks/demo.yml
+
+test: sanity lint pytest
+
+sanity: setup
+	rm -rf $(SANITY_TREE) && mkdir -p $(SANITY_TREE)
+	git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C $(SANITY_TREE)
+	if [ -x $(PRIME) ]; then $(PRIME) $(BIN)/python; fi
+	cd $(SANITY_TREE) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+lint: setup
+	$(BIN)/ansible-lint --offline --profile production
+	$(BIN)/antsibull-changelog lint
+
+pytest: setup
+	$(BIN)/python -m pytest tests/unit tests/integration $(PYTEST_ARGS)
+
+unit: setup
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+integration: setup
+	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+build: setup
+	$(BIN)/ansible-galaxy collection build --force --output-path build/
+
+clean:
+	rm -rf $(VENV) .tree build tests/output

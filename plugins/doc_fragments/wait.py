@@ -1,0 +1,28 @@
+# -*- coding: utf-8 -*-
+# Copyright: ciphertrust.cckm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Options of modules that start asynchronous CipherTrust jobs and can wait for them."""
+
+    DOCUMENTATION = r"""
+options:
+  wait:
+    description:
+      - Wait until the job started by this task has finished.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait in total when O(wait=true). On timeout the task fails with the last status seen.
+    type: int
+    default: 600
+  wait_sleep:
+    description:
+      - Seconds between two status reads while waiting.
+    type: float
+    default: 2
+"""

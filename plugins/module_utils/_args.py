@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: ciphertrust.cckm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Argument specs that carry their own constraints, so shared option groups merge without losing them."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import env_fallback
+
+_CONSTRAINTS = ("mutually_exclusive", "required_together", "required_one_of", "required_if", "required_by")
+
+
+class ArgumentSpec:
+    """An argument_spec plus its constraint lists; ``merge`` joins groups, ``to_kwargs`` feeds AnsibleModule."""
+
+    def __init__(self, argument_spec=None, mutually_exclusive=None, required_together=None, required_one_of=None,
+                 required_if=None, required_by=None):
+        self.argument_spec = dict(argument_spec or {})
+        self.mutually_exclusive = list(mutually_exclusive or [])
+        self.required_together = list(required_together or [])
+        self.required_one_of = list(required_one_of or [])
+        self.required_if = list(required_if or [])
+        self.required_by = dict(required_by or {})
+
+    def merge(self, other):
+        """A new spec with both groups' options and constraints."""
+        merged = ArgumentSpec(dict(self.argument_spec, **other.argument_spec))
+        for name in _CONSTRAINTS:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            setattr(merged, name, dict(mine, **theirs) if isinstance(mine, dict) else mine + theirs)
+        return merged
+
+    def to_kwargs(self):
+        kwargs = {"argument_spec": self.argument_spec}
+        for name in _CONSTRAINTS:
+            if getattr(self, name):
+                kwargs[name] = getattr(self, name)
+        return kwargs
+
+
+def env(*names):
+    """``fallback`` entry reading the first set environment variable."""
+    return (env_fallback, list(names))
+
+
+CONNECTION = ArgumentSpec(
+    {
+        "host": {"type": "str", "required": True, "fallback": env("CIPHERTRUST_HOST")},
+        "username": {"type": "str", "fallback": env("CIPHERTRUST_USERNAME")},
+        "password": {"type": "str", "no_log": True, "fallback": env("CIPHERTRUST_PASSWORD")},
+        "refresh_token": {"type": "str", "no_log": True, "fallback": env("CIPHERTRUST_REFRESH_TOKEN")},
+        "domain": {"type": "str", "fallback": env("CIPHERTRUST_DOMAIN")},
+        "auth_domain": {"type": "str", "fallback": env("CIPHERTRUST_AUTH_DOMAIN")},
+        "validate_certs": {"type": "bool", "default": True, "fallback": env("CIPHERTRUST_VALIDATE_CERTS")},
+        "ca_file": {"type": "path", "fallback": env("CIPHERTRUST_CA_FILE")},
+        "timeout": {"type": "int", "default": 30, "fallback": env("CIPHERTRUST_TIMEOUT")},
+        "retries": {"type": "int", "default": 5, "fallback": env("CIPHERTRUST_RETRIES")},
+    },
+    required_together=[("username", "password")],
+    required_one_of=[("password", "refresh_token")],
+)
+
+WAIT = ArgumentSpec({
+    "wait": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "int", "default": 600},
+    "wait_sleep": {"type": "float", "default": 2},
+})

@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+# Copyright: ciphertrust.cckm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""CipherTrust Manager API tokens: the two grants, and a JWT cache that renews before expiry."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import AuthenticationError
+
+TOKENS_PATH = "/api/v1/auth/tokens"
+DEFAULT_LIFETIME = 300.0
+RENEW_MARGIN = 60.0
+
+
+class PasswordGrant:
+    """``grant_type=password``: username + password (+ domain, auth_domain)."""
+
+    name = "password"
+
+    def __init__(self, username, password, domain=None, auth_domain=None):
+        self.username = username
+        self.password = password
+        self.domain = domain
+        self.auth_domain = auth_domain
+
+    def body(self):
+        return _without_none({
+            "grant_type": "password", "username": self.username, "password": self.password,
+            "domain": self.domain, "auth_domain": self.auth_domain,
+        })
+
+
+class RefreshTokenGrant:
+    """``grant_type=refresh_token``: a refresh token issued earlier (by the user or by a password grant)."""
+
+    name = "refresh_token"
+
+    def __init__(self, refresh_token, domain=None):
+        self.refresh_token = refresh_token
+        self.domain = domain
+
+    def body(self):
+        return _without_none({"grant_type": "refresh_token", "refresh_token": self.refresh_token, "domain": self.domain})
+
+
+def grants_from_params(params):
+    """The grants to try, in order: a given refresh token first, then username/password."""
+    grants = []
+    if params.get("refresh_token"):
+        grants.append(RefreshTokenGrant(params["refresh_token"], params.get("domain")))
+    if params.get("username") and params.get("password"):
+        grants.append(PasswordGrant(params["username"], params["password"], params.get("domain"), params.get("auth_domain")))
+    return grants
+
+
+def token_lifetime(answer):
+    """Seconds the JWT lives: ``exp - iat`` from the token itself, else ``duration``, else 300.
+
+    Measured as a lifetime (not an absolute ``exp``) so that clock skew between us and the server cannot
+    make us keep an expired token.
+    """
+    claims = _jwt_claims(answer.get("jwt") or "")
+    if isinstance(claims.get("exp"), (int, float)) and isinstance(claims.get("iat"), (int, float)):
+        return float(claims["exp"] - claims["iat"])
+    if isinstance(answer.get("duration"), (int, float)):
+        return float(answer["duration"])
+    return DEFAULT_LIFETIME
+
+
+class TokenCache:
+    """Holds the current JWT; ``fetch`` logs in when there is none or it is about to expire.
+
+    Renewal happens ``min(60 s, lifetime / 5)`` before expiry, so a 300 s token is renewed after 240 s and
+    a 2 s test token after 1.6 s. ``login(body)`` posts to /auth/tokens and returns the JSON answer.
+    """
+
+    def __init__(self, grants, login, clock):
+        if not grants:
+            raise ValueError("no credentials")
+        self._grants = list(grants)
+        self._login = login
+        self._clock = clock
+        self._jwt = None
+        self._renew_at = 0.0
+        self.logins = 0
+
+    def fetch(self):
+        if self._jwt is None or self._clock() >= self._renew_at:
+            self._authenticate()
+        return self._jwt
+
+    def forget(self):
+        self._jwt = None
+
+    def _authenticate(self):
+        errors = []
+        for grant in self._grants:
+            started = self._clock()
+            try:
+                answer = self._login(grant.body())
+            except AuthenticationError as exc:
+                errors.append((grant, exc))
+                continue
+            self._accept(answer, started)
+            return
+        raise _login_failure(errors)
+
+    def _accept(self, answer, started):
+        if not isinstance(answer, dict) or not answer.get("jwt"):
+            raise AuthenticationError(200, "POST", TOKENS_PATH, message="the answer holds no 'jwt'")
+        lifetime = token_lifetime(answer)
+        self._jwt = answer["jwt"]
+        self._renew_at = started + lifetime - min(RENEW_MARGIN, lifetime / 5.0)
+        self.logins += 1
+        new_refresh = answer.get("refresh_token")
+        if new_refresh and not any(isinstance(g, RefreshTokenGrant) and g.refresh_token == new_refresh for g in self._grants):
+            # Renew with the refresh token from now on (keeps the password off the wire), password as fallback.
+            self._grants = [RefreshTokenGrant(new_refresh, _domain_of(self._grants))] + [
+                g for g in self._grants if isinstance(g, PasswordGrant)]
+
+
+def _login_failure(errors):
+    grant, last = errors[-1]
+    names = " and ".join(g.name for g, dummy in errors)
+    hint = ("Check username/password (and auth_domain for users outside the root domain)" if grant.name == "password"
+            else "The refresh token was rejected (revoked or expired); issue a new one or give username/password")
+    if len(errors) > 1:
+        hint = "Tried the %s grants. %s" % (names, hint)
+    return AuthenticationError(last.status, last.method, last.path, code=last.code, message=last.message,
+                               service=last.service, hint=hint)
+
+
+def _domain_of(grants):
+    return next((g.domain for g in grants if g.domain), None)
+
+
+def _jwt_claims(jwt):
+    """The JWT payload, decoded without verification (we only read its lifetime)."""
+    try:
+        payload = jwt.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
+    except (IndexError, ValueError, UnicodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _without_none(body):
+    return {key: value for key, value in body.items() if value not in (None, "")}

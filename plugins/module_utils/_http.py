@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright: ciphertrust.cckm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one HTTP loop of the collection: keep-alive session, TLS settings, retries, error translation.
+
+CipherTrust Manager (CckmClient) and Clumio (ClumioClient) differ only in how they authenticate and
+how their error bodies look; both subclass HttpClient and override the two hooks for that.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+import traceback
+
+try:
+    import requests
+except ImportError:
+    requests = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    REQUESTS_IMPORT_ERROR = None
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import TransportError, api_error
+
+RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+USER_AGENT = "ciphertrust.cckm-ansible/0.1.0"
+
+
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded in attempts and in total time; honours Retry-After."""
+
+    def __init__(self, retries=5, base_delay=0.5, max_delay=20.0, max_total=180.0, rng=None):
+        self.retries = max(0, int(retries))
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.max_total = max_total
+        self._rng = rng or random.random
+
+    def delay(self, attempt, retry_after=None):
+        """Seconds to sleep before retry number ``attempt`` (0-based)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), 60.0)
+        return self._rng() * min(self.max_delay, self.base_delay * (2 ** attempt))
+
+
+def parse_retry_after(value):
+    """Retry-After as seconds (it may be a number or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def encode_params(params):
+    """Query parameters the way CipherTrust reads them: repeated keys for lists, lower-case booleans, no Nones."""
+    encoded = []
+    for key, value in (params or {}).items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for item in values:
+            if item is None:
+                continue
+            if isinstance(item, bool):
+                item = "true" if item else "false"
+            elif isinstance(item, dict):
+                item = json.dumps(item, sort_keys=True, separators=(",", ":"))
+            encoded.append((key, item))
+    return encoded
+
+
+class HttpClient:
+    """A requests.Session with one retry loop; subclasses add authentication and error parsing."""
+
+    service = "HTTP service"
+
+    def __init__(self, base_url, validate_certs=True, ca_file=None, timeout=30, retries=5, on_retry=None,
+                 sleep=time.sleep, clock=time.monotonic):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.policy = RetryPolicy(retries)
+        self._on_retry = on_retry
+        self._sleep = sleep
+        self._clock = clock
+        self.session = requests.Session()
+        self.session.verify = ca_file if (validate_certs and ca_file) else bool(validate_certs)
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    # Hooks for subclasses -------------------------------------------------------------------------
+
+    def _auth_headers(self):
+        """Headers that authenticate a request; may fetch or renew a token."""
+        return {}
+
+    def _forget_credentials(self):
+        """Called on a 401; return True when a fresh authentication is worth one more try."""
+        return False
+
+    def _error_details(self, body):
+        """(code, message) from an error body."""
+        if isinstance(body, dict):
+            return body.get("code"), body.get("message")
+        return None, None
+
+    def _error_hint(self, status, method, path):
+        """Extra advice appended to an error message, e.g. which permission is missing."""
+        return None
+
+    # The loop -----------------------------------------------------------------------------------------
+
+    def request(self, method, path, params=None, json_body=None, headers=None, authenticated=True,
+                idempotent=None, landed=None):
+        """Send one API call and return its decoded JSON body (None when empty).
+
+        Retries 429/5xx/connection errors. A non-idempotent call (a POST that creates something) is
+        retried only when it certainly was not applied (429, or the connection was never made), or when
+        the caller's ``landed()`` lookup finds that it was not: ``landed()`` returns the created resource
+        (which is then returned as the result) or None (safe to send again). Without ``landed`` such a call
+        fails instead of risking a duplicate.
+        """
+        if idempotent is None:
+            idempotent = method.upper() != "POST"
+        deadline = self._clock() + self.policy.max_total
+        reauthenticated = False
+        attempt = 0
+        while True:
+            outcome = self._attempt(method, path, params, json_body, headers, authenticated)
+            if outcome.error is None:
+                return outcome.body
+            if outcome.unauthorized:
+                if reauthenticated or not self._forget_credentials():
+                    raise outcome.error
+                reauthenticated = True
+                continue
+            if not idempotent and outcome.maybe_applied:
+                if landed is None:
+                    raise _with_hint(outcome.error, "It was not retried because it may have been applied; "
+                                                    "check the resource before running again")
+                found = landed()
+                if found is not None:
+                    return found
+            delay = self.policy.delay(attempt, outcome.retry_after)
+            if attempt >= self.policy.retries or self._clock() + delay > deadline:
+                raise outcome.error
+            if self._on_retry:
+                self._on_retry("%s %s: %s; retry %d of %d in %.1fs"
+                               % (method, path, outcome.error, attempt + 1, self.policy.retries, delay))
+            self._sleep(delay)
+            attempt += 1
+
+    def _attempt(self, method, path, params, json_body, headers, authenticated):
+        """One HTTP exchange, classified; raises at once for errors no retry can fix."""
+        send_headers = dict(headers or {})
+        if authenticated:
+            send_headers.update(self._auth_headers())
+        try:
+            response = self.session.request(
+                method, self.base_url + path, params=encode_params(params), json=json_body,
+                headers=send_headers, timeout=self.timeout,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise TransportError(method, path, "TLS error: %s. Set ca_file to the CA that signed the server certificate, "
+                                               "or validate_certs=false for a lab system" % _first_line(exc))
+        except requests.exceptions.ConnectionError as exc:
+            never_sent = isinstance(exc, requests.exceptions.ConnectTimeout) or _never_connected(exc)
+            return _Outcome(error=TransportError(method, path, "connection error: %s" % _first_line(exc)),
+                            maybe_applied=not never_sent)
+        except requests.exceptions.Timeout:
+            return _Outcome(error=TransportError(method, path, "no response within %s seconds" % self.timeout),
+                            maybe_applied=True)
+        status = response.status_code
+        if status < 400:
+            return _Outcome(body=_decode(response))
+        error = self._http_error(response, method, path)
+        if status == 401 and authenticated:
+            return _Outcome(error=error, unauthorized=True)
+        if status not in RETRY_STATUSES:
+            raise error
+        return _Outcome(error=error, retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                        maybe_applied=status != 429)
+
+    def _http_error(self, response, method, path):
+        code, message = self._error_details(_decode_quietly(response))
+        if code is None and message is None:
+            message = (response.text or response.reason or "").strip()[:500] or None
+        return api_error(response.status_code, method.upper(), path, code=code, message=message,
+                         service=self.service, hint=self._error_hint(response.status_code, method.upper(), path))
+
+    # Verbs ------------------------------------------------------------------------------------------
+
+    def get(self, path, params=None):
+        return self.request("GET", path, params=params)
+
+    def post(self, path, body=None, idempotent=None, landed=None):
+        return self.request("POST", path, json_body=body, idempotent=idempotent, landed=landed)
+
+    def patch(self, path, body=None):
+        return self.request("PATCH", path, json_body=body)
+
+    def delete(self, path):
+        return self.request("DELETE", path)
+
+
+class _Outcome:
+    """What one attempt produced: a body, or an error with what is known about retrying it."""
+
+    __slots__ = ("body", "error", "retry_after", "maybe_applied", "unauthorized")
+
+    def __init__(self, body=None, error=None, retry_after=None, maybe_applied=False, unauthorized=False):
+        self.body = body
+        self.error = error
+        self.retry_after = retry_after
+        self.maybe_applied = maybe_applied
+        self.unauthorized = unauthorized
+
+
+def _with_hint(error, hint):
+    """Append advice to an error's message (ApiError keeps it in .hint; others in their text)."""
+    if hasattr(error, "hint"):
+        error.hint = hint if not error.hint else "%s. %s" % (error.hint, hint)
+        error.args = (error.describe(),)
+    else:
+        error.args = ("%s. %s" % (error.args[0], hint),)
+    return error
+
+
+def _decode(response):
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _decode_quietly(response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _first_line(exc):
+    return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+
+
+def _never_connected(exc):
+    """True when the TCP connection was refused or could not be opened, so the request was never sent."""
+    text = repr(exc)
+    return any(marker in text for marker in ("NewConnectionError", "Connection refused", "Name or service not known",
+                                             "No route to host", "Failed to resolve"))

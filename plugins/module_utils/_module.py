@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: ciphertrust.cckm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""CckmModule: AnsibleModule plus the shared connection options, the client, and the one error handler."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import CONNECTION, ArgumentSpec
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import CckmClient
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import REQUESTS_IMPORT_ERROR
+
+
+class CckmModule(AnsibleModule):
+    """A module talking to CipherTrust Manager; ``spec`` holds only the module's own options."""
+
+    def __init__(self, spec=None, connection=CONNECTION, **kwargs):
+        merged = connection.merge(spec or ArgumentSpec())
+        super().__init__(**dict(merged.to_kwargs(), **kwargs))
+        if REQUESTS_IMPORT_ERROR:
+            self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        if not self.params.get("validate_certs", True):
+            self.warn("validate_certs is false: the server certificate is not verified, so the connection can be intercepted")
+        self._client = None
+
+    def client(self):
+        """The CipherTrust client, created on first use (one session and token per task)."""
+        if self._client is None:
+            self._client = CckmClient(self.params, on_retry=self.log)
+        return self._client
+
+    def run(self, task):
+        """Run ``task(module) -> result dict`` and exit; any CckmError becomes one clear fail_json."""
+        try:
+            result = task(self)
+        except CckmError as exc:
+            self.fail_json(**exc.fail_kwargs())
+        self.exit_json(**result)

@@ -1,0 +1,235 @@
+"""The HTTP conversation of CckmClient: auth, token reuse and renewal, re-auth on 401, retries, errors, paging."""
+
+import json
+
+import pytest
+import responses
+from responses import matchers
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import (
+    AccessDenied, ApiError, AuthenticationError, TransportError)
+from ansible_collections.ciphertrust.cckm.tests.unit.fakes import HOST, TOKENS, make_jwt
+
+KEYS = HOST + "/api/v1/cckm/aws/keys"
+
+
+def token_answer(lifetime=300, marker="a", refresh="refresh-1"):
+    return {"jwt": make_jwt(lifetime, marker=marker), "duration": lifetime, "token_type": "Bearer", "refresh_token": refresh}
+
+
+def calls(method, url):
+    return [c for c in responses.calls if c.request.method == method and c.request.url.split("?")[0] == url]
+
+
+@responses.activate
+def test_logs_in_once_and_reuses_the_token(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.get(KEYS, json={"resources": [], "total": 0})
+    client = make_client()
+    for dummy in range(3):
+        client.get("/api/v1/cckm/aws/keys")
+    assert len(calls("POST", TOKENS)) == 1
+    assert json.loads(calls("POST", TOKENS)[0].request.body) == {"grant_type": "password", "username": "admin", "password": "s3cret-pass"}
+    assert all(c.request.headers["Authorization"] == "Bearer " + make_jwt(marker="a") for c in calls("GET", KEYS))
+
+
+@responses.activate
+def test_renews_the_token_before_it_expires_using_the_refresh_token(make_client, fake_time):
+    responses.post(TOKENS, json=token_answer(lifetime=300, marker="a"))
+    responses.post(TOKENS, json=token_answer(lifetime=300, marker="b"))
+    responses.get(KEYS, json={})
+    client = make_client()
+    client.get("/api/v1/cckm/aws/keys")
+    fake_time.now += 239  # renewal point is 300 - 60 s
+    client.get("/api/v1/cckm/aws/keys")
+    assert len(calls("POST", TOKENS)) == 1
+    fake_time.now += 2
+    client.get("/api/v1/cckm/aws/keys")
+    logins = calls("POST", TOKENS)
+    assert len(logins) == 2
+    assert json.loads(logins[1].request.body) == {"grant_type": "refresh_token", "refresh_token": "refresh-1"}
+    assert calls("GET", KEYS)[-1].request.headers["Authorization"].endswith("sig-b")
+
+
+@responses.activate
+def test_short_lived_tokens_are_renewed_from_their_own_lifetime(make_client, fake_time):
+    responses.post(TOKENS, json=token_answer(lifetime=2, marker="a"))
+    responses.post(TOKENS, json=token_answer(lifetime=2, marker="b"))
+    responses.get(KEYS, json={})
+    client = make_client()
+    client.get("/api/v1/cckm/aws/keys")
+    fake_time.now += 1.7  # 2 s token renewed 0.4 s before expiry
+    client.get("/api/v1/cckm/aws/keys")
+    assert len(calls("POST", TOKENS)) == 2
+
+
+@responses.activate
+def test_reauthenticates_once_on_401(make_client):
+    responses.post(TOKENS, json=token_answer(marker="a"))
+    responses.post(TOKENS, json=token_answer(marker="b"))
+    responses.get(KEYS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token has been revoked"})
+    responses.get(KEYS, json={"resources": []})
+    assert make_client().get("/api/v1/cckm/aws/keys") == {"resources": []}
+    assert len(calls("POST", TOKENS)) == 2
+    assert len(calls("GET", KEYS)) == 2
+
+
+@responses.activate
+def test_a_second_401_is_an_authentication_error_without_secrets(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.get(KEYS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Invalid token"})
+    with pytest.raises(AuthenticationError) as caught:
+        make_client().get("/api/v1/cckm/aws/keys")
+    assert len(calls("POST", TOKENS)) == 2
+    assert len(calls("GET", KEYS)) == 2
+    text = str(caught.value) + json.dumps(caught.value.fail_kwargs())
+    assert "NCERRUnauthorizedAccess" in text and "Invalid token" in text and "GET /api/v1/cckm/aws/keys" in text
+    assert "s3cret-pass" not in text and "sig-" not in text
+
+
+@responses.activate
+def test_bad_password_names_the_grant_and_hides_the_password(make_client):
+    responses.post(TOKENS, status=401, json={"code": 5, "codeDesc": "NCERRUnauthorizedAccess", "message": "Wrong username or password."})
+    with pytest.raises(AuthenticationError) as caught:
+        make_client().get("/api/v1/cckm/aws/keys")
+    assert "Wrong username or password." in str(caught.value)
+    assert "Check username/password" in str(caught.value)
+    assert "s3cret-pass" not in str(caught.value)
+    assert not calls("GET", KEYS)
+
+
+@responses.activate
+def test_revoked_refresh_token_without_password_is_a_clear_error(make_client):
+    responses.post(TOKENS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token has been revoked"})
+    client = make_client(username=None, password=None, refresh_token="rt-secret")
+    with pytest.raises(AuthenticationError) as caught:
+        client.get("/api/v1/cckm/aws/keys")
+    assert "refresh token was rejected" in str(caught.value)
+    assert "rt-secret" not in str(caught.value)
+
+
+@responses.activate
+def test_refresh_token_falls_back_to_password(make_client):
+    responses.post(TOKENS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token has been revoked"},
+                   match=[matchers.json_params_matcher({"grant_type": "refresh_token", "refresh_token": "rt"})])
+    responses.post(TOKENS, json=token_answer(), match=[matchers.json_params_matcher(
+        {"grant_type": "password", "username": "admin", "password": "s3cret-pass"})])
+    responses.get(KEYS, json={})
+    make_client(refresh_token="rt").get("/api/v1/cckm/aws/keys")
+    assert len(calls("POST", TOKENS)) == 2
+
+
+@responses.activate
+def test_retries_5xx_with_bounded_attempts(make_client, fake_time):
+    responses.post(TOKENS, json=token_answer())
+    responses.get(KEYS, status=500, json={"codeDesc": "NCERRInternalServerError", "message": "unexpected error"})
+    with pytest.raises(ApiError) as caught:
+        make_client(retries=3).get("/api/v1/cckm/aws/keys")
+    assert caught.value.status == 500
+    assert len(calls("GET", KEYS)) == 4
+    assert len(fake_time.sleeps) == 3
+    assert all(0 <= s <= 0.5 * 2 ** i for i, s in enumerate(fake_time.sleeps))
+
+
+@responses.activate
+def test_honours_retry_after(make_client, fake_time):
+    responses.post(TOKENS, json=token_answer())
+    responses.get(KEYS, status=429, headers={"Retry-After": "7"}, json={"codeDesc": "NCERRTooManyRequests"})
+    responses.get(KEYS, status=503, headers={"Retry-After": "2"}, json={})
+    responses.get(KEYS, json={"ok": True})
+    assert make_client().get("/api/v1/cckm/aws/keys") == {"ok": True}
+    assert fake_time.sleeps == [7.0, 2.0]
+
+
+@responses.activate
+def test_create_is_not_blindly_retried_after_an_ambiguous_failure(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.post(KEYS, status=502, body="bad gateway")
+    with pytest.raises(ApiError) as caught:
+        make_client().post("/api/v1/cckm/aws/keys", {"kms": "k"})
+    assert len(calls("POST", KEYS)) == 1
+    assert "may have been applied" in str(caught.value)
+
+
+@responses.activate
+def test_create_that_landed_returns_the_found_resource(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.post(KEYS, status=504, body="")
+    found = {"id": "k1"}
+    assert make_client().post("/api/v1/cckm/aws/keys", {"kms": "k"}, landed=lambda: found) is found
+    assert len(calls("POST", KEYS)) == 1
+
+
+@responses.activate
+def test_create_that_did_not_land_is_sent_again(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.post(KEYS, status=500, json={})
+    responses.post(KEYS, json={"id": "k1"})
+    lookups = []
+    result = make_client().post("/api/v1/cckm/aws/keys", {"kms": "k"}, landed=lambda: lookups.append(1))
+    assert result == {"id": "k1"}
+    assert len(lookups) == 1
+    assert len(calls("POST", KEYS)) == 2
+
+
+@responses.activate
+def test_create_rejected_with_429_is_retried_without_lookup(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.post(KEYS, status=429, json={})
+    responses.post(KEYS, json={"id": "k1"})
+    assert make_client().post("/api/v1/cckm/aws/keys", {"kms": "k"}) == {"id": "k1"}
+
+
+@responses.activate
+def test_connection_refused_is_retried_then_reported(make_client, fake_time):
+    client = make_client(host="http://127.0.0.1:9", retries=2)
+    with pytest.raises(TransportError) as caught:
+        client.get("/api/v1/cckm/aws/keys")
+    assert "connection error" in str(caught.value)
+    assert len(fake_time.sleeps) == 2
+
+
+@responses.activate
+def test_client_errors_carry_code_desc_and_message_and_are_not_retried(make_client, fake_time):
+    responses.post(TOKENS, json=token_answer())
+    responses.post(KEYS + "/abc/enable", status=400, json={
+        "code": 1, "codeDesc": "NCERRBadRequest: Bad HTTP request",
+        "message": "KMSInvalidStateException: arn:aws:kms:... is pending deletion"})
+    with pytest.raises(ApiError) as caught:
+        make_client().post("/api/v1/cckm/aws/keys/abc/enable")
+    assert str(caught.value) == ("POST /api/v1/cckm/aws/keys/abc/enable failed: HTTP 400 from CipherTrust Manager: "
+                                 "NCERRBadRequest: Bad HTTP request: KMSInvalidStateException: arn:aws:kms:... is pending deletion")
+    assert caught.value.fail_kwargs()["error"]["code"] == "NCERRBadRequest: Bad HTTP request"
+    assert fake_time.sleeps == []
+
+
+@responses.activate
+def test_403_on_bulk_jobs_names_the_permission(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.post(HOST + "/api/v1/cckm/aws/bulkjob", status=403, json={"codeDesc": "NCERRInsufficientPermissions", "message": "denied"})
+    with pytest.raises(AccessDenied) as caught:
+        make_client().post("/api/v1/cckm/aws/bulkjob", {"operation": "enablekey", "keys": ["a"]})
+    assert "keybulkoperation" in str(caught.value)
+
+
+@responses.activate
+def test_paginates_with_skip_limit_total(make_client):
+    responses.post(TOKENS, json=token_answer())
+    for skip in (0, 1000, 2000):
+        size = 1000 if skip < 2000 else 500
+        responses.get(KEYS, json={"skip": skip, "limit": 1000, "total": 2500, "resources": [{"n": skip + i} for i in range(size)]},
+                      match=[matchers.query_param_matcher({"region": ["us-east-1", "eu-west-1"], "enabled": "true",
+                                                           "skip": str(skip), "limit": "1000"})])
+    items = list(make_client().paginate("/api/v1/cckm/aws/keys", {"region": ["us-east-1", "eu-west-1"], "enabled": True}))
+    assert [i["n"] for i in items] == list(range(2500))
+    assert len(calls("GET", KEYS)) == 3
+
+
+def test_host_without_scheme_uses_https_and_tls_settings(make_client, tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    assert make_client().base_url == "https://cm.test"
+    assert make_client(host="http://127.0.0.1:8080/").base_url == "http://127.0.0.1:8080"
+    assert make_client().session.verify is True
+    assert make_client(ca_file=str(ca)).session.verify == str(ca)
+    assert make_client(validate_certs=False, ca_file=str(ca)).session.verify is False

@@ -1,0 +1,30 @@
+"""The job waiter: polls until done, one total budget, timeout carries the last status."""
+
+import pytest
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import WaitTimeout
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import DummyWaiter, Waiter, get_waiter, job_done
+from ansible_collections.ciphertrust.cckm.tests.unit.fakes import FakeTime
+
+
+def test_waits_until_the_job_is_no_longer_in_progress():
+    states = iter(["in_progress", "in_progress", "completed"])
+    clock = FakeTime()
+    waiter = Waiter(lambda: {"overall_status": next(states)}, sleep=clock.sleep, clock=clock.clock)
+    assert waiter.wait(timeout=60, interval=2) == {"overall_status": "completed"}
+    assert clock.sleeps == [2, 2]
+
+
+def test_timeout_is_a_total_budget_and_reports_the_last_status():
+    clock = FakeTime()
+    waiter = Waiter(lambda: {"overall_status": "in_progress", "id": "j1"}, what="bulk job j1", sleep=clock.sleep, clock=clock.clock)
+    with pytest.raises(WaitTimeout) as caught:
+        waiter.wait(timeout=5, interval=2)
+    assert sum(clock.sleeps) == 5
+    assert "bulk job j1" in str(caught.value) and "in_progress" in str(caught.value)
+    assert caught.value.fail_kwargs()["last_seen"]["id"] == "j1"
+
+
+def test_check_mode_waiter_does_not_poll():
+    assert isinstance(get_waiter(lambda: pytest.fail("polled"), check_mode=True), DummyWaiter)
+    assert job_done({"overall_status": "completed"}) and not job_done({"overall_status": "in_progress"})
