@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 SANITY_TREE := $(or $(TMPDIR),/tmp)/ciphertrust-cckm-sanity/ansible_collections/ciphertrust/cckm
 RUN_TREE := .tree/run/ansible_collections/ciphertrust/cckm
 PRIME := ../shared/tools/prime-ansible-test
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.tree/run
 export PATH := $(BIN):$(PATH)

@@ -92,7 +92,12 @@ class HttpClient:
         self._sleep = sleep
         self._clock = clock
         self.session = requests.Session()
-        self.session.verify = ca_file if (validate_certs and ca_file) else bool(validate_certs)
+        # Passed on every request too: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a Session's verify.
+        self.verify = ca_file if (validate_certs and ca_file) else bool(validate_certs)
+        self.session.verify = self.verify
+        if self.verify is False:
+            # The module already warns once, in words a playbook author can act on.
+            requests.packages.urllib3.disable_warnings(requests.packages.urllib3.exceptions.InsecureRequestWarning)
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
 
     # Hooks for subclasses -------------------------------------------------------------------------
@@ -165,7 +170,7 @@ class HttpClient:
         try:
             response = self.session.request(
                 method, self.base_url + path, params=encode_params(params), json=json_body,
-                headers=send_headers, timeout=self.timeout,
+                headers=send_headers, timeout=self.timeout, verify=self.verify,
             )
         except requests.exceptions.SSLError as exc:
             raise TransportError(method, path, "TLS error: %s. Set ca_file to the CA that signed the server certificate, "

@@ -1,0 +1,112 @@
+"""CipherTrust Manager authentication: ``POST /api/v1/auth/tokens`` and bearer checks (cckm-aws.md 1, 11.1-2).
+
+JWTs are HS256 with the claims of real CM tokens. ``iat``/``exp`` are whole seconds as in CM,
+but expiry is checked against the precise issue time kept server-side, so ``--token-ttl 2``
+really expires 2 s after issue. Issued tokens survive ``POST /_emulator/reset`` (clients keep
+their session across tests); ``POST /_emulator/auth/revoke`` is the way to invalidate them.
+"""
+
+import secrets
+import threading
+import time
+import uuid
+
+import jwt
+
+from .common import ApiError, bad_request
+
+ROOT_DOMAIN = "00000000-0000-0000-0000-000000000000"
+REFRESH_TTL = 1800
+
+
+def unauthorized(message):
+    """401 NCERRUnauthorizedAccess."""
+    return ApiError(401, message)
+
+
+class TokenService:
+    """Issues and checks JWTs and refresh tokens for the single configured user."""
+
+    def __init__(self, config):
+        self.config = config
+        self._secret = secrets.token_bytes(32)
+        self._lock = threading.Lock()
+        self._jwt_expiry = {}
+        self._refresh = {}
+        self.client_id = str(uuid.uuid4())
+
+    def issue(self, body):
+        """Handle a token request body (``password`` or ``refresh_token`` grant) and return the response."""
+        grant = body.string("grant_type", "password")
+        if grant == "password":
+            if body.get("username") != self.config.username or body.get("password") != self.config.password:
+                raise unauthorized("Wrong username or password.")
+            username = self.config.username
+            with self._lock:
+                refresh_token = self._new_refresh_token(username)
+        elif grant == "refresh_token":
+            presented = body.string("refresh_token")
+            if not presented:
+                raise bad_request("refresh_token is required for grant_type refresh_token")
+            with self._lock:
+                entry = self._refresh.get(presented)
+                if entry is None:
+                    raise unauthorized("Invalid refresh token")
+                if entry["revoked"] or entry["expires"] <= time.time():
+                    raise unauthorized("Token has been revoked")
+                username, refresh_token = entry["username"], presented
+                if body.flag("renew_refresh_token"):
+                    entry["revoked"] = True
+                    refresh_token = self._new_refresh_token(username)
+        else:
+            raise bad_request(f"unsupported grant_type {grant}")
+        ttl = int(self.config.token_ttl)
+        with self._lock:
+            remaining = int(self._refresh[refresh_token]["expires"] - time.time())
+        return {"jwt": self._new_jwt(username, ttl), "duration": ttl, "token_type": "Bearer", "client_id": self.client_id,
+                "refresh_token": refresh_token, "refresh_token_expires_in": remaining}
+
+    def _new_refresh_token(self, username):
+        token = secrets.token_urlsafe(48)
+        self._refresh[token] = {"username": username, "revoked": False, "expires": time.time() + REFRESH_TTL}
+        return token
+
+    def _new_jwt(self, username, ttl):
+        issued = time.time()
+        jwtid = str(uuid.uuid4())
+        with self._lock:
+            self._jwt_expiry[jwtid] = issued + ttl
+        iat = int(issued)
+        claims = {
+            "aud": self.client_id, "sub": f"local|{uuid.uuid5(uuid.NAMESPACE_URL, 'user/' + username)}", "iss": "kylo", "acc": "kylo",
+            "preferred_username": username,
+            "cust": {"domain_id": ROOT_DOMAIN, "groups": ["admin"], "sid": str(uuid.uuid4()), "zone_id": ROOT_DOMAIN},
+            "jwtid": jwtid, "iat": iat, "exp": iat + ttl,
+        }
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def verify(self, header):
+        """Check an ``Authorization`` header value; returns the claims or raises 401."""
+        scheme, _separator, token = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthorized("Invalid token")
+        try:
+            claims = jwt.decode(token.strip(), self._secret, algorithms=["HS256"], options={"verify_exp": False, "verify_aud": False})
+        except jwt.PyJWTError as exc:
+            raise unauthorized("Invalid token") from exc
+        with self._lock:
+            expiry = self._jwt_expiry.get(claims.get("jwtid"))
+        if expiry is None:
+            raise unauthorized("Token has been revoked")
+        late = time.time() - expiry
+        if late >= 0:
+            raise unauthorized(f"Token is expired by {int(late)}s")
+        return claims
+
+    def revoke(self, jwts=False):
+        """Revoke every refresh token and, with ``jwts``, every issued JWT."""
+        with self._lock:
+            for entry in self._refresh.values():
+                entry["revoked"] = True
+            if jwts:
+                self._jwt_expiry.clear()

@@ -1,0 +1,39 @@
+"""Run a command against a freshly started emulator: ``python -m tests.emulator.run [options] -- command ...``.
+
+Used by ``make demo``. The emulator's address, the demo credentials and (with --tls) its CA file reach the
+command through the CIPHERTRUST_* and CLUMIO_* environment variables that the modules read as fallbacks,
+the way an AWX/AAP credential type injects them. The emulator is stopped when the command ends.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+from tests.emulator.harness import Emulator
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tests.emulator.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a generated CA (passed as CIPHERTRUST_CA_FILE)")
+    parser.add_argument("--seed-keys", type=int, default=0, help="create this many keys in KMS aws-kms, us-east-1 first")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the command to run, after --")
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("give the command to run after --")
+    with Emulator(*(["--tls"] if args.tls else [])) as emulator:
+        if args.seed_keys:
+            emulator.control("POST", "/_emulator/cckm/keys",
+                             {"count": args.seed_keys, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "demo-"})
+        env = dict(os.environ, CIPHERTRUST_HOST=emulator.url, CIPHERTRUST_USERNAME="admin", CIPHERTRUST_PASSWORD="admin",
+                   CLUMIO_API_BASE_URL=emulator.url, CLUMIO_API_TOKEN="clumio-test-token",
+                   ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+        if emulator.ca_file:
+            env.update(CIPHERTRUST_CA_FILE=emulator.ca_file, CLUMIO_CA_FILE=emulator.ca_file)
+        print("emulator at %s" % emulator.url, flush=True)
+        return subprocess.call(command, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Fixtures that run the CCKM/Clumio emulator as a real HTTP server for integration tests."""
+
+import pytest
+
+from tests.emulator.harness import Emulator
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """One emulator for the whole session (fast jobs: --job-delay 0.05)."""
+    with Emulator("--job-delay", "0.05") as instance:
+        yield instance
+
+
+@pytest.fixture
+def emu(emulator):  # pylint: disable=redefined-outer-name
+    """The session emulator, reset to its seeded state before the test."""
+    emulator.reset()
+    return emulator
+
+
+@pytest.fixture
+def emulator_factory():
+    """Start extra emulators with custom CLI args: ``emulator_factory("--tls")``; all stopped at teardown."""
+    started = []
+
+    def start(*args, **kwargs):
+        instance = Emulator(*args, **kwargs)
+        started.append(instance)
+        return instance
+
+    yield start
+    for instance in started:
+        instance.stop()

@@ -1,0 +1,78 @@
+"""Run real ansible-playbook against the emulator and return every task's result.
+
+Tests describe tasks as Python dicts; the play gets the connection from CIPHERTRUST_* environment
+variables (the modules' documented fallbacks), as AWX/AAP credentials would inject them.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+
+
+class PlaybookRun:
+    """Outcome of one ansible-playbook run: exit code, console output and per-task records."""
+
+    def __init__(self, returncode, output, records):
+        self.returncode = returncode
+        self.output = output
+        self.records = records
+
+    def result(self, name):
+        """The result dict of the task called ``name`` (the last one if it ran several times)."""
+        matching = [r for r in self.records if r["task"] == name]
+        assert matching, "task %r did not run; output:\n%s" % (name, self.output[-4000:])
+        return matching[-1]["result"]
+
+    def status(self, name):
+        return [r for r in self.records if r["task"] == name][-1]["status"]
+
+
+def connection_env(emulator, username="admin", password="admin", **extra):
+    env = {"CIPHERTRUST_HOST": emulator.url, "CIPHERTRUST_USERNAME": username, "CIPHERTRUST_PASSWORD": password}
+    if getattr(emulator, "ca_file", None):
+        env["CIPHERTRUST_CA_FILE"] = emulator.ca_file
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, expect_rc=0):
+    """Write a one-play playbook with ``tasks`` and run it; asserts the exit code unless expect_rc is None."""
+    play = [{"name": "integration", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
+    playbook = tmp_path / ("play-%d.yml" % len(list(tmp_path.glob("play-*.yml"))))
+    playbook.write_text(yaml.safe_dump(play, sort_keys=False))
+    results = playbook.with_suffix(".json")
+    run_env = dict(os.environ)
+    for name in list(run_env):
+        if name.startswith(("CIPHERTRUST_", "CLUMIO_")):
+            del run_env[name]
+    run_env.update({
+        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".tree" / "run"),
+        "ANSIBLE_CALLBACK_PLUGINS": str(Path(__file__).parent / "callback_plugins"),
+        "ANSIBLE_CALLBACKS_ENABLED": "record_results",
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+        "ANSIBLE_NOCOLOR": "true",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "CCKM_TEST_RESULTS": str(results),
+    })
+    run_env.update(env)
+    command = [ANSIBLE_PLAYBOOK, str(playbook)]
+    if check:
+        command.append("--check")
+    if diff:
+        command.append("--diff")
+    if verbosity:
+        command.append("-" + "v" * verbosity)
+    proc = subprocess.run(command, cwd=str(ROOT), env=run_env, capture_output=True, text=True, timeout=600, check=False)
+    output = proc.stdout + proc.stderr
+    records = json.loads(results.read_text()) if results.exists() else []
+    if expect_rc is not None:
+        assert proc.returncode == expect_rc, output[-6000:]
+    return PlaybookRun(proc.returncode, output, records)
