@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # ansible-test needs a real ansible_collections/<ns>/<name> tree; playbooks only need the collection on a path.
-SANITY_TREE := $(or $(TMPDIR),/tmp)/ciphertrust-cckm-sanity/ansible_collections/ciphertrust/cckm
+SANITY_TREE := $(or $(TMPDIR),/tmp)/cckm-sanity-$(shell printf %s "$(CURDIR)" | cksum | cut -d" " -f1)/ansible_collections/ciphertrust/cckm
 RUN_TREE := .tree/run/ansible_collections/ciphertrust/cckm
 PRIME := ../shared/tools/prime-ansible-test
 PYTEST_ARGS ?= -n 2
