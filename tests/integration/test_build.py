@@ -19,9 +19,11 @@ def test_built_collection_installs_and_runs(emu, tmp_path):
     assert "plugins/modules/aws_key_info.py" in names and "meta/runtime.yml" in names
     assert not [n for n in names if n.startswith((".venv", ".tree", "tests/output")) or "__pycache__" in n]
     installed = tmp_path / "collections"
-    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "-p", str(installed), str(tarball)], check=True,
-                   capture_output=True)
-    doc = subprocess.run([str(BIN / "ansible-doc"), "ciphertrust.cckm.aws_key_info"], env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed)),
+    only_installed = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed))  # not the source tree make test exports
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--force", "-p", str(installed), str(tarball)],
+                   env=only_installed, check=True, capture_output=True)
+    assert (installed / "ansible_collections" / "ciphertrust" / "cckm" / "MANIFEST.json").is_file()
+    doc = subprocess.run([str(BIN / "ansible-doc"), "ciphertrust.cckm.aws_key_info"], env=only_installed,
                          capture_output=True, text=True, check=True)
     assert "CIPHERTRUST_HOST" in doc.stdout
     env = dict(connection_env(emu), ANSIBLE_COLLECTIONS_PATH=str(installed))
