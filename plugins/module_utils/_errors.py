@@ -103,3 +103,11 @@ _BY_STATUS = {401: AuthenticationError, 403: AccessDenied, 404: NotFound, 409: C
 def api_error(status, method, path, code=None, message=None, service="CipherTrust Manager", hint=None):
     """Build the most specific ApiError subclass for an HTTP status."""
     return _BY_STATUS.get(status, ApiError)(status, method, path, code=code, message=message, service=service, hint=hint)
+
+
+class OptionError(CckmError):
+    """Invalid or conflicting module options, found before any request that writes; names the options."""
+
+    def __init__(self, options, message):
+        self.options = [options] if isinstance(options, str) else list(options)
+        super().__init__("%s: %s" % (", ".join(self.options), message))

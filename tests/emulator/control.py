@@ -88,16 +88,23 @@ def create_blueprint(emu):
         emu.tokens.revoke(jwts=_body().flag("jwts"))
         return _json({"status": "revoked"})
 
-    @route("/fail-keys", ["GET", "POST", "DELETE"])
-    def fail_keys():
-        with state.lock:
-            if flask.request.method == "POST":
-                body = _body()
-                message = body.string("message", "simulated failure")
-                state.fail_keys.update({key_id: message for key_id in body.strings("key_ids")})
-            elif flask.request.method == "DELETE":
-                state.fail_keys.clear()
-            return _json({"fail_keys": dict(state.fail_keys)})
+    def failure_map(rule, attribute, field):
+        """A GET/POST/DELETE route editing one ``{name: failure message}`` map of the state."""
+        def handler():
+            failures = getattr(state, attribute)
+            with state.lock:
+                if flask.request.method == "POST":
+                    body = _body()
+                    message = body.string("message", "simulated failure")
+                    failures.update({name: message for name in body.strings(field)})
+                elif flask.request.method == "DELETE":
+                    failures.clear()
+                return _json({attribute: dict(failures)})
+        handler.__name__ = attribute
+        route(rule, ["GET", "POST", "DELETE"])(handler)
+
+    failure_map("/fail-keys", "fail_keys", "key_ids")
+    failure_map("/fail-sync-regions", "fail_regions", "regions")
 
     @route("/aws/keys", ["GET"])
     def aws_keys():

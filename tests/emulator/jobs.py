@@ -92,9 +92,9 @@ def _bulk_one(st, job, key_id):
     return "Success"
 
 
-def _finish(job):
+def _finish(job, status="completed"):
     stamp = now()
-    job.update(completed_at=stamp, updatedAt=stamp, overall_status="completed")
+    job.update(completed_at=stamp, updatedAt=stamp, overall_status=status)
 
 
 def cancel(job):
@@ -137,6 +137,9 @@ def _run_sync(generation, st, job_id, targets, delay):
             label = f"{kms['account_id']}/{region}"
             if job["abort"]:
                 outcome = "synchronization aborted"
+            elif region in st.fail_regions:
+                outcome = st.fail_regions[region]
+                job["failed"] = True
             else:
                 for name, count in keys.synchronize_region(st, kms, region).items():
                     summary[name] += count
@@ -146,7 +149,7 @@ def _run_sync(generation, st, job_id, targets, delay):
         if st.alive(generation):
             job = st.sync_jobs[job_id]
             job["summary"] = summary
-            _finish(job)
+            _finish(job, "failed" if job.pop("failed", False) else "completed")
 
 
 def list_jobs(jobs, args):

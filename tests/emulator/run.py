@@ -12,6 +12,9 @@ import sys
 
 from tests.emulator.harness import Emulator
 
+# Not "admin": Ansible masks every occurrence of a no_log value in output, and "admin" also appears in CCKM records.
+DEMO_PASSWORD = "Demo-Passw0rd"
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tests.emulator.run", description=__doc__.splitlines()[0])
@@ -22,11 +25,11 @@ def main(argv=None):
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give the command to run after --")
-    with Emulator(*(["--tls"] if args.tls else [])) as emulator:
+    with Emulator("--password", DEMO_PASSWORD, *(["--tls"] if args.tls else []), password=DEMO_PASSWORD) as emulator:
         if args.seed_keys:
             emulator.control("POST", "/_emulator/cckm/keys",
                              {"count": args.seed_keys, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "demo-"})
-        env = dict(os.environ, CIPHERTRUST_HOST=emulator.url, CIPHERTRUST_USERNAME="admin", CIPHERTRUST_PASSWORD="admin",
+        env = dict(os.environ, CIPHERTRUST_HOST=emulator.url, CIPHERTRUST_USERNAME="admin", CIPHERTRUST_PASSWORD=DEMO_PASSWORD,
                    CLUMIO_API_BASE_URL=emulator.url, CLUMIO_API_TOKEN="clumio-test-token",
                    ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
         if emulator.ca_file:

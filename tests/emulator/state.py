@@ -48,6 +48,7 @@ class State:
         self.rotations = {}
         self.denied = set()
         self.fail_keys = {}
+        self.fail_regions = {}
         self.reset()
 
     def reset(self):
@@ -57,7 +58,7 @@ class State:
             self.aws.reset()
             self.kms = {record["id"]: record for record in map(seed_kms_record, SEED_KMS)}
             for mapping in (self.keys, self.key_index, self.templates, self.bulk_jobs, self.sync_jobs, self.job_configs,
-                            self.rotations, self.fail_keys):
+                            self.rotations, self.fail_keys, self.fail_regions):
                 mapping.clear()
             self.denied.clear()
 

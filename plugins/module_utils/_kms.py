@@ -1,0 +1,28 @@
+# -*- coding: utf-8 -*-
+# Copyright: ciphertrust.cckm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""CCKM KMS containers (one AWS account each): resolving the names or ids users give."""
+
+from __future__ import annotations
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import OptionError
+
+KMS_PATH = AWS + "/kms"
+
+
+def resolve_kms(client, refs, option="kms"):
+    """The KMS records for ``refs`` (names or ids), in order; unknown ones are an error naming them."""
+    records = list(client.paginate(KMS_PATH))
+    found, unknown = [], []
+    for ref in refs:
+        record = next((r for r in records if ref in (r.get("id"), r.get("name"))), None)
+        if record is None:
+            unknown.append(ref)
+        elif record not in found:
+            found.append(record)
+    if unknown:
+        known = ", ".join(sorted(str(r.get("name")) for r in records)) or "none"
+        raise OptionError(option, "unknown KMS %s (known: %s)" % (", ".join(unknown), known))
+    return found
