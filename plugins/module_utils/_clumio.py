@@ -88,3 +88,16 @@ class ClumioClient(HttpClient):
         """One Clumio API call with the Accept header of ``resource`` (``wallets``, ``post-process-kms``)."""
         return self.request(method, path, params=params, json_body=body, headers={"Accept": accept(resource)},
                             idempotent=idempotent, landed=landed)
+
+
+def list_wallets(client, limit=100):
+    """Every wallet of the organisation, following Clumio's page numbers (``start`` is a 1-based page, sent as a string)."""
+    wallets = []
+    page = 1
+    while True:
+        body = client.call("GET", "/wallets", "wallets", params={"limit": limit, "start": str(page)}) or {}
+        items = (body.get("_embedded") or {}).get("items") or []
+        wallets.extend(items)
+        if not items or not (body.get("_links") or {}).get("_next"):
+            return wallets
+        page += 1

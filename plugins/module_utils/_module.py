@@ -10,6 +10,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import CONNECTION, ArgumentSpec
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import CckmClient
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import CLUMIO, ClumioClient, clumio_base_url
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import REQUESTS_IMPORT_ERROR
 
@@ -39,3 +40,20 @@ class CckmModule(AnsibleModule):
         except CckmError as exc:
             self.fail_json(**exc.fail_kwargs())
         self.exit_json(**result)
+
+
+class ClumioModule(CckmModule):
+    """A module talking to the Clumio API: the CLUMIO connection options instead of CipherTrust's."""
+
+    def __init__(self, spec=None, **kwargs):
+        super().__init__(spec, connection=CLUMIO, **kwargs)
+
+    def client(self):
+        """The Clumio client, created on first use; a clear error when no base URL is configured."""
+        if self._client is None:
+            base_url = clumio_base_url(self.params)
+            if not base_url:
+                raise CckmError("No Clumio API URL: set clumio_url or clumio_region, "
+                                "or the environment variable CLUMIO_API_BASE_URL")
+            self._client = ClumioClient(self.params, base_url, on_retry=self.log)
+        return self._client

@@ -41,3 +41,83 @@ def as_policy(policy):
         except ValueError:
             return policy
     return policy
+
+
+# Policy elements whose value may be one string or a list of strings (same meaning).
+_LISTISH = ("Action", "NotAction", "Resource", "NotResource")
+
+
+def _as_sorted_list(value):
+    values = value if isinstance(value, list) else [value]
+    return sorted(set(str(v) for v in values))
+
+
+def _canonical_principal(principal):
+    if isinstance(principal, dict):
+        return {str(k): _as_sorted_list(v) for k, v in principal.items()}
+    return principal
+
+
+def _canonical_condition(condition):
+    if not isinstance(condition, dict):
+        return condition
+    return {op: {k: _as_sorted_list(v) for k, v in (values or {}).items()} if isinstance(values, dict) else values
+            for op, values in condition.items()}
+
+
+def _canonical_statement(statement):
+    if not isinstance(statement, dict):
+        return statement
+    result = {}
+    for name, value in statement.items():
+        if name in _LISTISH:
+            value = _as_sorted_list(value)
+        elif name in ("Principal", "NotPrincipal"):
+            value = _canonical_principal(value)
+        elif name == "Condition":
+            value = _canonical_condition(value)
+        result[name] = value
+    return result
+
+
+def canonical_policy(policy):
+    """A key policy in one canonical form: parsed, statements as a sorted list, string-or-list values as sorted lists."""
+    policy = as_policy(policy)
+    if not isinstance(policy, dict):
+        return policy
+    result = dict(policy)
+    statements = result.get("Statement")
+    if statements is not None:
+        if not isinstance(statements, list):
+            statements = [statements]
+        result["Statement"] = sorted((_canonical_statement(s) for s in statements),
+                                     key=lambda s: json.dumps(s, sort_keys=True))
+    return result
+
+
+def policies_differ(current, desired):
+    """True when two key policies (dicts or JSON strings) mean different things.
+
+    Key order, whitespace, statement order, a single string versus a one-element list (Action, Resource,
+    Principal values, condition values) do not count; a ``Version`` missing on either side is not compared.
+    """
+    left, right = canonical_policy(current), canonical_policy(desired)
+    if isinstance(left, dict) and isinstance(right, dict) and ("Version" not in left or "Version" not in right):
+        left = {k: v for k, v in left.items() if k != "Version"}
+        right = {k: v for k, v in right.items() if k != "Version"}
+    return left != right
+
+
+def compare_tags(current, desired, purge):
+    """(tags to set as a dict, tag keys to unset as a sorted list) to go from ``current`` to ``desired``.
+
+    ``desired`` None means tags are unmanaged. CCKM's own ``cckm_policy_template_id`` tag is never unset
+    (nor set from here).
+    """
+    current = tags_to_dict(current)
+    if desired is None:
+        return {}, []
+    desired = {k: v for k, v in tags_to_dict(desired).items() if k != TEMPLATE_TAG}
+    to_set = {k: v for k, v in desired.items() if current.get(k) != v}
+    to_unset = sorted(k for k in current if purge and k not in desired and k != TEMPLATE_TAG)
+    return to_set, to_unset

@@ -1,0 +1,193 @@
+# -*- coding: utf-8 -*-
+# Copyright: ciphertrust.cckm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Desired-state logic of Clumio's BYOK post-process KMS call (``POST /wallets/_post-process``).
+
+Clumio has no API that reads the post-process state back; the account's wallet is the only observable
+(``installed_regions``, ``state``, ``stack_version``, ``role_arn``). The plan compares the wallet with the
+wanted state, and the same comparison tells, after an ambiguous failure, whether the call already landed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hmac
+import re
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import list_wallets
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import AccessDenied, CckmError
+
+PATH = "/wallets/_post-process"
+RESOURCE = "post-process-kms"
+REQUEST_TYPES = ("Create", "Update", "Delete")
+MASK = "********"
+# The request body, in the order of Clumio's documentation (request_type is added by the plan).
+BODY_FIELDS = ("account_native_id", "aws_region", "token", "role_arn", "role_external_id", "role_id",
+               "intermediate_role_arn", "multi_region_cmk_key_id", "created_multi_region_cmk", "version")
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_MAX_VERSION = 2 ** 64 - 1
+
+
+def masked(data):
+    """A copy of a wallet or request body with its ``token`` replaced by a mask (None stays None)."""
+    if data is None:
+        return None
+    data = copy.deepcopy(data)
+    if data.get("token"):
+        data["token"] = MASK
+    return data
+
+
+def validate(params):
+    """Option checks the argument spec cannot express; raises before any request is sent."""
+    problems = []
+    for name in ("account_native_id", "aws_region"):
+        if not (params.get(name) or "").strip():
+            problems.append("%s is required and must not be empty" % name)
+    if params.get("account_native_id") and not _ACCOUNT_RE.match(params["account_native_id"].strip()):
+        problems.append("account_native_id must be a 12-digit AWS account ID, got %r" % params["account_native_id"])
+    if params.get("token") is not None and not params["token"].strip():
+        problems.append("token must not be empty (omit it to use the wallet's token)")
+    version = params.get("version")
+    if version is not None and not 0 <= version <= _MAX_VERSION:
+        problems.append("version must be between 0 and 2^64-1, got %s" % version)
+    if params.get("request_type") is not None and params["request_type"] not in REQUEST_TYPES:
+        problems.append("request_type must be one of %s, got %r" % (", ".join(REQUEST_TYPES), params["request_type"]))
+    if problems:
+        raise CckmError("; ".join(problems))
+
+
+def find_wallet(client, account_native_id):
+    """The wallet of an AWS account, or None."""
+    return next((w for w in list_wallets(client) if w.get("account_native_id") == account_native_id), None)
+
+
+def installed(wallet, region):
+    return region in (wallet.get("installed_regions") or [])
+
+
+def differs(wallet, params):
+    """True when a given ``version`` or ``role_arn`` is not what the wallet shows."""
+    if params.get("version") is not None and params["version"] != wallet.get("stack_version"):
+        return True
+    return params.get("role_arn") is not None and params["role_arn"] != (wallet.get("role_arn") or "")
+
+
+def plan(wallet, params):
+    """The request type to send (``Create``, ``Update``, ``Delete``), or None when the wallet already matches."""
+    if params.get("request_type"):
+        return params["request_type"]
+    region = params["aws_region"]
+    if params.get("state") == "absent":
+        return "Delete" if installed(wallet, region) else None
+    if not installed(wallet, region):
+        return "Create"
+    return "Update" if differs(wallet, params) else None
+
+
+def reached(wallet, params, request_type):
+    """True when the wallet shows the effect of ``request_type`` (so re-sending it is unnecessary)."""
+    if request_type == "Delete":
+        return not installed(wallet, params["aws_region"])
+    return installed(wallet, params["aws_region"]) and not differs(wallet, params)
+
+
+def predict(wallet, params, request_type):
+    """The wallet as it will look after ``request_type`` (check mode); the documented effects of the call."""
+    after = copy.deepcopy(wallet)
+    regions = list(after.get("installed_regions") or [])
+    region = params["aws_region"]
+    if request_type == "Delete":
+        if region in regions:
+            regions.remove(region)
+        if not regions:
+            after.update(state="Waiting", stack_version=0, role_arn="")
+    else:
+        if region not in regions:
+            regions.append(region)
+        after["state"] = "Enabled"
+        if params.get("version") is not None:
+            after["stack_version"] = params["version"]
+        if params.get("role_arn") is not None:
+            after["role_arn"] = params["role_arn"]
+    after["installed_regions"] = regions
+    return after
+
+
+def build_body(params, request_type, token):
+    """The post-process body: given fields only (unset optional fields are left out), the request type, the token."""
+    body = {name: params[name] for name in BODY_FIELDS if params.get(name) is not None}
+    body.update(request_type=request_type, token=token)
+    return body
+
+
+def view(wallet, region):
+    """The properties the post-process call manages, for ``diff``."""
+    return {
+        "aws_region": region,
+        "installed": installed(wallet, region),
+        "installed_regions": list(wallet.get("installed_regions") or []),
+        "state": wallet.get("state"),
+        "stack_version": wallet.get("stack_version"),
+        "role_arn": wallet.get("role_arn"),
+    }
+
+
+def _wallet_token(wallet, params):
+    """The token to send: the given one after comparing it with the wallet's, else the wallet's."""
+    account, region = params["account_native_id"], params["aws_region"]
+    known = wallet.get("token")
+    given = params.get("token")
+    if given is not None and known and not hmac.compare_digest(given.encode(), known.encode()):
+        raise CckmError("token does not match the token of the Clumio wallet of AWS account %s (region %s); "
+                        "omit token to use the wallet's own" % (account, region))
+    token = given or known
+    if not token:
+        raise CckmError("The Clumio wallet of AWS account %s (region %s) does not show its token; set token" % (account, region))
+    return token
+
+
+def _require_wallet(client, params):
+    wallet = find_wallet(client, params["account_native_id"])
+    if wallet is None:
+        raise CckmError("No Clumio wallet exists for AWS account %s (region %s): create the wallet (Clumio's "
+                        "clumio_wallet resource or POST /wallets) before post-processing its BYOK key"
+                        % (params["account_native_id"], params["aws_region"]))
+    return wallet
+
+
+def ensure_post_process(module):
+    """Bring the wallet's post-process state for one account and region to ``state``; the module's result."""
+    params = dict(module.params)
+    validate(params)
+    params["account_native_id"] = params["account_native_id"].strip()
+    client = module.client()
+    before = _require_wallet(client, params)
+    if before.get("token"):
+        module.no_log_values.add(before["token"])
+    token = _wallet_token(before, params)
+    request_type = plan(before, params)
+    result = {"changed": request_type is not None, "request_type": request_type, "request": None,
+              "wallet_before": masked(before)}
+    after = before
+    if request_type is not None:
+        body = build_body(params, request_type, token)
+        result["request"] = masked(body)
+        if module.check_mode:
+            after = predict(before, params, request_type)
+        else:
+            def landed():
+                current = find_wallet(client, params["account_native_id"])
+                return masked(current) if current is not None and reached(current, params, request_type) else None
+
+            try:
+                client.call("POST", PATH, RESOURCE, body, idempotent=False, landed=landed)
+            except AccessDenied as exc:
+                exc.hint = "%s; or token is not the token of the wallet of AWS account %s" % (exc.hint or "Access denied", params["account_native_id"])
+                exc.args = (exc.describe(),)
+                raise
+            after = _require_wallet(client, params)
+    result["wallet"] = masked(after)
+    result["diff"] = {"before": view(before, params["aws_region"]), "after": view(after, params["aws_region"])}
+    return result

@@ -1,0 +1,162 @@
+"""Post-process KMS planning: the wallet decides the request type, check-mode prediction, masking, landed checks."""
+
+import json
+
+import pytest
+import responses
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import ClumioClient, list_wallets
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils import _post_process as pp
+
+URL = "https://us-west-2.api.clumio.com"
+TOKEN = "6f1c2a8e-0d5b-4a8e-9b67-3c2d1e0f9a11"
+ROLE = "arn:aws:iam::123456789012:role/ClumioKMSRole"
+
+
+def make_wallet(**overrides):
+    wallet = {"id": "w-1", "account_native_id": "123456789012", "aws_region": "us-east-1", "token": TOKEN, "state": "Waiting",
+              "stack_version": 0, "installed_regions": [], "role_arn": ""}
+    wallet.update(overrides)
+    return wallet
+
+
+INSTALLED = make_wallet(state="Enabled", stack_version=15, installed_regions=["us-east-1"], role_arn=ROLE)
+
+
+def make_params(**overrides):
+    params = {name: None for name in pp.BODY_FIELDS}
+    params.update(account_native_id="123456789012", aws_region="us-east-1", state="present", request_type=None)
+    params.update(overrides)
+    return params
+
+
+@pytest.mark.parametrize("wallet, options, expected", [
+    (make_wallet(), {}, "Create"),
+    (INSTALLED, {}, None),
+    (INSTALLED, {"version": 15, "role_arn": ROLE}, None),
+    (INSTALLED, {"version": 16}, "Update"),
+    (INSTALLED, {"role_arn": ROLE + "-2"}, "Update"),
+    (INSTALLED, {"aws_region": "us-west-2"}, "Create"),
+    (INSTALLED, {"state": "absent"}, "Delete"),
+    (INSTALLED, {"state": "absent", "aws_region": "us-west-2"}, None),
+    (make_wallet(), {"state": "absent"}, None),
+    (INSTALLED, {"request_type": "Create"}, "Create"),
+    (make_wallet(), {"request_type": "Delete", "state": "present"}, "Delete"),
+])
+def test_plan_from_wallet(wallet, options, expected):
+    assert pp.plan(wallet, make_params(**options)) == expected
+
+
+def test_prediction_matches_the_documented_effects_and_reaches_the_goal():
+    params = make_params(version=15, role_arn=ROLE)
+    created = pp.predict(make_wallet(), params, "Create")
+    assert (created["state"], created["stack_version"], created["installed_regions"], created["role_arn"]) == ("Enabled", 15, ["us-east-1"], ROLE)
+    assert pp.reached(created, params, "Create") and not pp.reached(make_wallet(), params, "Create")
+    two = make_wallet(state="Enabled", stack_version=15, installed_regions=["us-east-1", "us-west-2"], role_arn=ROLE)
+    one = pp.predict(two, params, "Delete")
+    assert one["installed_regions"] == ["us-west-2"] and one["state"] == "Enabled" and one["stack_version"] == 15
+    none = pp.predict(one, make_params(aws_region="us-west-2"), "Delete")
+    assert (none["state"], none["stack_version"], none["role_arn"], none["installed_regions"]) == ("Waiting", 0, "", [])
+    assert two["installed_regions"] == ["us-east-1", "us-west-2"]  # the input is not modified
+
+
+def test_body_leaves_out_unset_fields_and_masking_hides_the_token():
+    body = pp.build_body(make_params(version=0, created_multi_region_cmk=False), "Create", TOKEN)
+    assert body == {"account_native_id": "123456789012", "aws_region": "us-east-1", "version": 0, "created_multi_region_cmk": False,
+                    "request_type": "Create", "token": TOKEN}
+    assert pp.masked(body)["token"] == pp.MASK and body["token"] == TOKEN
+    assert pp.masked(None) is None
+
+
+@pytest.mark.parametrize("options, words", [
+    ({"aws_region": " "}, "aws_region"),
+    ({"account_native_id": "12345"}, "12-digit"),
+    ({"token": ""}, "token"),
+    ({"version": -1}, "version"),
+    ({"request_type": "create"}, "request_type"),
+])
+def test_validation_before_any_call(options, words):
+    with pytest.raises(CckmError, match=words):
+        pp.validate(make_params(**options))
+
+
+class FakeModule:
+    def __init__(self, client, check_mode=False, **options):
+        self.params = make_params(**options)
+        self.check_mode = check_mode
+        self.no_log_values = set()
+        self._client = client
+
+    def client(self):
+        return self._client
+
+
+@pytest.fixture
+def clumio(fake_time):
+    params = {"clumio_api_token": "api-secret", "validate_certs": True, "ca_file": None, "timeout": 5, "retries": 2}
+    return ClumioClient(params, URL, sleep=fake_time.sleep, clock=fake_time.clock)
+
+
+def wallets_page(*wallets, more=False):
+    links = {"_self": {"href": "/wallets"}}
+    if more:
+        links["_next"] = {"href": "/wallets?start=2"}
+    return {"_embedded": {"items": list(wallets)}, "_links": links, "current_count": len(wallets)}
+
+
+@responses.activate
+def test_list_wallets_follows_pages(clumio):
+    responses.get(URL + "/wallets", json=wallets_page(make_wallet(id="a"), more=True),
+                  match=[responses.matchers.query_param_matcher({"limit": "100", "start": "1"})])
+    responses.get(URL + "/wallets", json=wallets_page(make_wallet(id="b")),
+                  match=[responses.matchers.query_param_matcher({"limit": "100", "start": "2"})])
+    assert [w["id"] for w in list_wallets(clumio)] == ["a", "b"]
+    assert responses.calls[0].request.headers["Accept"] == "application/api.clumio.wallets=v1+json"
+
+
+@responses.activate
+def test_ambiguous_failure_reads_the_wallet_and_does_not_resend(clumio):
+    responses.get(URL + "/wallets", json=wallets_page(make_wallet()))
+    responses.post(URL + "/wallets/_post-process", status=503, json={"errors": [{"error_code": 503, "error_message": "busy"}]})
+    responses.get(URL + "/wallets", json=wallets_page(INSTALLED))
+    module = FakeModule(clumio, version=15)
+    result = pp.ensure_post_process(module)
+    assert result["changed"] and result["request_type"] == "Create" and result["wallet"]["installed_regions"] == ["us-east-1"]
+    assert [c.request.method for c in responses.calls] == ["GET", "POST", "GET", "GET"]
+    assert json.loads(responses.calls[1].request.body)["token"] == TOKEN
+    assert TOKEN in module.no_log_values and TOKEN not in json.dumps(result)
+
+
+@responses.activate
+def test_ambiguous_failure_not_landed_is_sent_again(clumio):
+    responses.get(URL + "/wallets", json=wallets_page(make_wallet()))
+    responses.post(URL + "/wallets/_post-process", status=502, json={"errors": [{"error_code": 502, "error_message": "gateway"}]})
+    responses.get(URL + "/wallets", json=wallets_page(make_wallet()))
+    responses.post(URL + "/wallets/_post-process", json={})
+    responses.get(URL + "/wallets", json=wallets_page(INSTALLED))
+    result = pp.ensure_post_process(FakeModule(clumio))
+    assert result["request_type"] == "Create"
+    assert [c.request.method for c in responses.calls] == ["GET", "POST", "GET", "POST", "GET"]
+
+
+@responses.activate
+def test_check_mode_and_wrong_token_send_nothing(clumio):
+    responses.get(URL + "/wallets", json=wallets_page(INSTALLED))
+    result = pp.ensure_post_process(FakeModule(clumio, check_mode=True, state="absent"))
+    assert result["changed"] and result["request"]["token"] == pp.MASK and result["wallet"]["installed_regions"] == []
+    assert result["diff"]["before"]["installed"] and not result["diff"]["after"]["installed"]
+    with pytest.raises(CckmError, match="token does not match .* 123456789012 .*us-east-1"):
+        pp.ensure_post_process(FakeModule(clumio, token="x" * 36))
+    with pytest.raises(CckmError, match="No Clumio wallet exists for AWS account 210987654321 .region us-east-1"):
+        pp.ensure_post_process(FakeModule(clumio, account_native_id="210987654321"))
+    assert {c.request.method for c in responses.calls} == {"GET"}
+
+
+@responses.activate
+def test_403_on_post_process_names_the_token_too(clumio):
+    responses.get(URL + "/wallets", json=wallets_page(make_wallet(token=None)))
+    responses.post(URL + "/wallets/_post-process", status=403, json={"errors": [{"error_code": 403, "error_message": "token mismatch"}]})
+    with pytest.raises(CckmError, match="token mismatch.*lacks the rights.*token is not the token of the wallet of AWS account 123456789012"):
+        pp.ensure_post_process(FakeModule(clumio, token=TOKEN))
+    assert len(responses.calls) == 2
