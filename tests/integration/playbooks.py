@@ -30,6 +30,10 @@ class PlaybookRun:
         assert matching, "task %r did not run; output:\n%s" % (name, self.output[-4000:])
         return matching[-1]["result"]
 
+    def changed_tasks(self):
+        """Names of the tasks that reported a change (what PLAY RECAP counts as changed)."""
+        return [r["task"] for r in self.records if r["status"] == "ok" and r["result"].get("changed")]
+
     def status(self, name):
         return [r for r in self.records if r["task"] == name][-1]["status"]
 
@@ -40,6 +44,11 @@ def connection_env(emulator, username="admin", password="admin", **extra):
         env["CIPHERTRUST_CA_FILE"] = emulator.ca_file
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+def role_task(role, variables):
+    """A task running one of the collection's roles with ``variables``."""
+    return {"name": "role " + role, "ansible.builtin.include_role": {"name": "ciphertrust.cckm." + role}, "vars": variables}
 
 
 def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, expect_rc=0):
