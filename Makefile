@@ -29,7 +29,8 @@ $(RUN_TREE):
 	ln -sfn $(CURDIR) $(RUN_TREE)
 
 demo: setup
-	$(BIN)/python -m tests.emulator.run --tls --seed-keys 3 -- $(BIN)/ansible-playbook playbooks/demo.yml
+	$(BIN)/python -m tests.emulator.run --tls --seed-keys 3 --seed-aws-keys 2 --repeat 2 --expect-idempotent -- \
+		$(BIN)/ansible-playbook playbooks/demo.yml
 
 test: sanity lint pytest
 
