@@ -21,8 +21,8 @@ def examples_of(path):
 @pytest.mark.parametrize("module", MODULES, ids=[m.stem for m in MODULES])
 def test_examples_run(module, emu, tmp_path):
     emu.control("POST", "/_emulator/cckm/keys", {"count": 2, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "ex-"})
-    tasks = [{"name": "example variables", "ansible.builtin.set_fact": {"cm_host": emu.url, "cm_username": "admin", "cm_password": "admin",
-                                                                         "clumio_url": emu.url, "clumio_token": "clumio-test-token"}}]
+    variables = {"cm_host": emu.url, "cm_username": "admin", "cm_password": "admin", "clumio_url": emu.url, "clumio_token": "clumio-test-token"}
+    tasks = [{"name": "example variables", "ansible.builtin.set_fact": variables}]
     tasks += examples_of(module)
     run = run_playbook(tmp_path, tasks, {})
     assert not [r for r in run.records if r["status"] == "failed"]
