@@ -51,9 +51,13 @@ def role_task(role, variables):
     return {"name": "role " + role, "ansible.builtin.include_role": {"name": "ciphertrust.cckm." + role}, "vars": variables}
 
 
-def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, expect_rc=0):
-    """Write a one-play playbook with ``tasks`` and run it; asserts the exit code unless expect_rc is None."""
-    play = [{"name": "integration", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
+def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, expect_rc=0, hosts=None, forks=None):
+    """Write a one-play playbook with ``tasks`` and run it; asserts the exit code unless expect_rc is None.
+
+    ``hosts`` ({name: vars}) runs the play on that inventory (all local) instead of localhost.
+    """
+    play = [{"name": "integration", "hosts": "all" if hosts else "localhost", "connection": "local", "gather_facts": False,
+             "tasks": tasks}]
     playbook = tmp_path / ("play-%d.yml" % len(list(tmp_path.glob("play-*.yml"))))
     playbook.write_text(yaml.safe_dump(play, sort_keys=False))
     results = playbook.with_suffix(".json")
@@ -73,6 +77,13 @@ def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, exp
     })
     run_env.update(env)
     command = [ANSIBLE_PLAYBOOK, str(playbook)]
+    if hosts:
+        inventory = playbook.with_suffix(".inventory.yml")
+        host_vars = {name: dict(variables, ansible_python_interpreter=sys.executable) for name, variables in hosts.items()}
+        inventory.write_text(yaml.safe_dump({"all": {"hosts": host_vars}}))
+        command += ["-i", str(inventory)]
+    if forks:
+        command += ["--forks", str(forks)]
     if check:
         command.append("--check")
     if diff:

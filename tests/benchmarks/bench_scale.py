@@ -1,0 +1,137 @@
+"""Scale benchmarks against the emulator, measured in one run: python tests/benchmarks/bench_scale.py
+
+Prints a table of request counts and time ratios (absolute times vary between machines; ratios and
+request counts do not):
+- aws_key_info over 1,000 and 10,000 keys: list requests (goal <= ceil(N/1000)+1) and time ratio (linear: ~10x);
+- idempotent no-op re-runs: HTTP requests per task, auth included (goal <= 2 for single-resource modules);
+- per-task overhead of a no-op module task vs ansible.builtin.ping (goal <= 1.5x);
+- a play over 10 KMS/region hosts with 10 forks vs 1 fork.
+"""
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / ".tree" / "run"), str(ROOT / "tests" / "integration")]
+
+from playbooks import connection_env, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from tests.emulator.harness import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+
+LIST_KEYS = "GET /api/v1/cckm/aws/keys"
+
+
+def timed(func, *args, **kwargs):
+    started = time.monotonic()
+    result = func(*args, **kwargs)
+    return result, time.monotonic() - started
+
+
+class Bench:
+    """One emulator, a scratch directory, and the rows of the result table."""
+
+    def __init__(self, emulator, workdir):
+        self.emu = emulator
+        self.tmp = workdir
+        self.env = connection_env(emulator)
+        self.rows = []
+
+    def play(self, tasks, **kwargs):
+        return run_playbook(self.tmp, tasks, self.env, **kwargs)
+
+    def requests(self, tasks, **kwargs):
+        """(HTTP requests the play made, per route; wall time)."""
+        self.emu.control("POST", "/_emulator/stats/reset")
+        dummy, seconds = timed(self.play, tasks, **kwargs)
+        return self.emu.stats(), seconds
+
+    def row(self, measure, value, goal, ok):
+        self.rows.append((measure, value, goal, "yes" if ok else "NO"))
+
+    def info_scale(self, small, large):
+        self.emu.control("POST", "/_emulator/cckm/keys", {"count": small, "kms": "aws-kms", "region": "us-east-1"})
+        task = [{"name": "info", "ciphertrust.cckm.aws_key_info": {"region": "us-east-1"}}]
+        self.play(task)  # warm caches (imports, first login) before measuring
+        small_stats, small_time = self.requests(task)
+        self.emu.control("POST", "/_emulator/cckm/keys", {"count": large - small, "kms": "aws-kms", "region": "us-east-1"})
+        large_stats, large_time = self.requests(task)
+        for count, stats in ((small, small_stats), (large, large_stats)):
+            goal = math.ceil(count / 1000) + 1
+            self.row("aws_key_info over %d keys: list requests" % count, stats["routes"][LIST_KEYS], "<= %d" % goal,
+                     stats["routes"][LIST_KEYS] <= goal)
+        ratio, linear = large_time / small_time, large / small
+        self.row("aws_key_info time, %d vs %d keys" % (large, small), "%.1fx (%.2fs vs %.2fs)" % (ratio, large_time, small_time),
+                 "<= %.1fx (linear, +25%% noise)" % (linear * 1.25), ratio <= linear * 1.25)
+
+    def no_op_requests(self):
+        self.emu.control("POST", "/_emulator/reset")
+        template = {"name": "t", "ciphertrust.cckm.aws_policy_template": {"name": "bench", "kms": "aws-kms", "key_users": ["u"]}}
+        self.play([template])
+        stats, dummy = self.requests([template])
+        self.row("aws_policy_template no-op: requests per task", stats["requests"], "<= 2", stats["requests"] <= 2)
+        if (ROOT / "plugins" / "modules" / "aws_key.py").exists():
+            key = {"name": "k", "ciphertrust.cckm.aws_key": {"kms": "aws-kms", "region": "us-east-1", "alias": "bench-noop",
+                                                            "description": "bench", "tags": {"app": "bench"}}}
+            self.play([key])
+            stats, dummy = self.requests([key])
+            self.row("aws_key no-op: requests per task", stats["requests"], "<= 2", stats["requests"] <= 2)
+
+    def overhead_vs_ping(self, tasks=20):
+        self.emu.control("POST", "/_emulator/reset")
+        if (ROOT / "plugins" / "modules" / "aws_key.py").exists():
+            module = {"ciphertrust.cckm.aws_key": {"kms": "aws-kms", "region": "us-east-1", "alias": "bench-ping"}}
+            self.play([dict(module, name="create")])
+            label = "aws_key no-op"
+        else:
+            module = {"ciphertrust.cckm.aws_key_info": {"id": ["00000000-0000-0000-0000-000000000000"]}}
+            label = "aws_key_info"
+
+        def per_task(task):
+            one, one_time = timed(self.play, [dict(task, name="t0")])
+            many, many_time = timed(self.play, [dict(task, name="t%d" % n) for n in range(tasks + 1)])
+            assert not one.returncode and not many.returncode
+            return (many_time - one_time) / tasks
+        ping = per_task({"ansible.builtin.ping": {}})
+        ours = per_task(module)
+        ratio = ours / ping
+        self.row("per-task time, %s vs ansible.builtin.ping" % label, "%.2fx (%.0f ms vs %.0f ms)" % (ratio, ours * 1000, ping * 1000),
+                 "<= 1.5x", ratio <= 1.5)
+
+    def forks(self, hosts=10):
+        self.emu.control("POST", "/_emulator/reset")
+        regions = ["us-east-1", "us-west-2", "eu-west-1"]
+        inventory = {"acct-%02d" % n: {"region": regions[n % 3]} for n in range(hosts)}
+        self.emu.control("POST", "/_emulator/cckm/keys", {"count": 300, "kms": "aws-kms", "region": "us-east-1"})
+        tasks = [{"name": "info %d" % n, "ciphertrust.cckm.aws_key_info": {"kms": "aws-kms", "region": "{{ region }}"}} for n in range(3)]
+        dummy, serial = timed(self.play, tasks, hosts=inventory, forks=1)
+        dummy, parallel = timed(self.play, tasks, hosts=inventory, forks=hosts)
+        speedup = serial / parallel
+        self.row("%d hosts x 3 tasks, %d forks vs 1 fork" % (hosts, hosts), "%.1fx faster (%.1fs vs %.1fs)" % (speedup, parallel, serial),
+                 "> 1x (2 cores here)", speedup > 1)
+
+
+def table(rows):
+    lines = ["| measure | value | goal | met |", "|---|---|---|---|"]
+    lines += ["| %s | %s | %s | %s |" % row for row in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, default=10000, help="key count of the large aws_key_info run (small = keys / 10)")
+    args = parser.parse_args(argv)
+    with Emulator("--job-delay", "0.05") as emulator, tempfile.TemporaryDirectory() as workdir:
+        bench = Bench(emulator, Path(workdir))
+        bench.info_scale(args.keys // 10, args.keys)
+        bench.no_op_requests()
+        bench.overhead_vs_ping()
+        bench.forks()
+    print(table(bench.rows))
+    return 0 if all(row[3] == "yes" for row in bench.rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
