@@ -232,8 +232,12 @@ def desired_from_params(params):
     return desired
 
 
-def resolve_template(client, desired):
-    """policy_template given by name -> its id (one GET); a UUID-looking value is taken as the id as is."""
+def resolve_template(client, desired, check_mode=False, warn=None):
+    """policy_template given by name -> its id (one GET); a UUID-looking value is taken as the id as is.
+
+    In check mode a template that does not exist yet may be one an earlier task of the same play would
+    create, so the plan goes on with the name as a stand-in id, and says so.
+    """
     ref = desired.get("policy_template")
     if ref is None or _UUID.match(ref):
         desired["policy_template_id"] = ref
@@ -241,7 +245,11 @@ def resolve_template(client, desired):
     try:
         template = client.get("%s/%s" % (TEMPLATES_PATH, path_id(ref))) or {}
     except NotFound:
-        raise OptionError("policy_template", "no policy template %r" % ref)
+        if not check_mode:
+            raise OptionError("policy_template", "no policy template %r" % ref)
+        if warn:
+            warn("policy_template %r does not exist yet; check mode assumes an earlier task creates it" % ref)
+        template = {"id": ref}
     desired["policy_template_id"] = template.get("id")
     return desired
 
@@ -595,7 +603,7 @@ def ensure_key(module):
     params = module.params
     desired = desired_from_params(params)
     client = module.client()
-    resolve_template(client, desired)
+    resolve_template(client, desired, module.check_mode, module.warn)
     record = find_key(client, params.get("id"), params.get("kms"), params.get("region"), desired.get("alias"))
     if record is not None and desired.get("kms") is None:
         desired.update(kms=record.get("kms"), region=record.get("region"))

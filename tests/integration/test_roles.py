@@ -1,6 +1,6 @@
 """Roles run against the emulator: converge, then a second run reports no change, and check mode writes nothing."""
 
-from playbooks import role_task, run_playbook
+from playbooks import connection_env, role_task, run_playbook
 
 CLUMIO_ENV_TOKEN = "clumio-test-token"
 
@@ -33,3 +33,50 @@ def test_role_argument_specs_reject_bad_variables(emu, tmp_path):
     text = run.output
     assert "clumio_byok_account_id" in text and "clumio_byok_state" in text
     assert emu.control("GET", "/_emulator/clumio/wallets")["post_process_calls"] == []
+
+
+BOOTSTRAP = {
+    "aws_kms_bootstrap_kms": "aws-kms",
+    "aws_kms_bootstrap_regions": ["us-east-1"],
+    "aws_kms_bootstrap_sync_schedule": "0 2 * * *",
+    "aws_kms_bootstrap_wait_sleep": 0.2,
+    "aws_kms_bootstrap_templates": [{"name": "payments", "key_admins": ["sec-admin"], "key_users": ["pay-app"]}],
+    "aws_kms_bootstrap_keys": [
+        {"alias": "payments", "region": "us-east-1", "description": "Payments", "policy_template": "payments",
+         "auto_rotation": True, "tags": {"app": "payments"}},
+        {"alias": "reports", "region": "eu-west-1", "enabled": False},
+    ],
+}
+
+
+def test_bootstrap_role_converges_twice_and_in_check_mode(emu, tmp_path):
+    emu.control("POST", "/_emulator/aws/keys", {"region": "us-east-1", "alias": "made-in-aws"})
+    env = dict(connection_env(emu), **clumio_env(emu))
+    variables = dict(BOOTSTRAP, aws_kms_bootstrap_clumio={"account_id": "123456789012", "region": "us-east-1", "version": 15})
+    check = run_playbook(tmp_path, [role_task("aws_kms_bootstrap", variables)], env, check=True)
+    assert check.changed_tasks() and emu.aws_keys("us-east-1")[0]["Aliases"] == ["alias/made-in-aws"]
+    assert emu.aws_keys("eu-west-1") == [] and wallet(emu)["installed_regions"] == []
+    first = run_playbook(tmp_path, [role_task("aws_kms_bootstrap", variables)], env)
+    assert first.changed_tasks()
+    east = {a: k for k in emu.aws_keys("us-east-1") for a in k["Aliases"]}
+    assert east["alias/payments"]["Description"] == "Payments" and east["alias/payments"]["KeyRotationEnabled"] is True
+    assert "cckm_policy_template_id" in east["alias/payments"]["Tags"]
+    assert emu.aws_keys("eu-west-1")[0]["KeyState"] == "Disabled" and wallet(emu)["installed_regions"] == ["us-east-1"]
+    second = run_playbook(tmp_path, [role_task("aws_kms_bootstrap", variables)], env)
+    assert second.changed_tasks() == []
+
+
+def test_rotation_role_sets_rotation_on_matching_keys_only(emu, tmp_path):
+    emu.control("POST", "/_emulator/cckm/keys", {"count": 3, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "rot-", "tags": {"team": "a"}})
+    emu.control("POST", "/_emulator/cckm/keys", {"count": 2, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "other-"})
+    variables = {"aws_key_rotation_filters": {"kms": "aws-kms", "tags": {"team": "a"}}, "aws_key_rotation_period_days": 180}
+    def changed_keys(run):
+        return sorted(r["item"]["alias"] for r in run.result("Ensure the rotation settings")["results"] if r["changed"])
+    check = run_playbook(tmp_path, [role_task("aws_key_rotation", variables)], connection_env(emu), check=True)
+    assert changed_keys(check) == ["rot-0", "rot-1", "rot-2"] and not any(k["KeyRotationEnabled"] for k in emu.aws_keys("us-east-1"))
+    first = run_playbook(tmp_path, [role_task("aws_key_rotation", variables)], connection_env(emu))
+    assert changed_keys(first) == ["rot-0", "rot-1", "rot-2"]
+    rotation = {k["Aliases"][0]: (k["KeyRotationEnabled"], k["RotationPeriodInDays"]) for k in emu.aws_keys("us-east-1")}
+    assert all(rotation["alias/rot-%d" % n] == (True, 180) for n in range(3))
+    assert not rotation["alias/other-0"][0] and not rotation["alias/other-1"][0]
+    assert run_playbook(tmp_path, [role_task("aws_key_rotation", variables)], connection_env(emu)).changed_tasks() == []
