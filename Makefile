@@ -43,6 +43,7 @@ sanity: setup
 lint: setup
 	$(BIN)/ansible-lint --offline --profile production
 	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
 pytest: setup
 	$(BIN)/python -m pytest tests/unit tests/integration $(PYTEST_ARGS)
