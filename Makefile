@@ -14,7 +14,7 @@ PYTEST_ARGS ?= -n 2
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.tree/run
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test setup sanity lint pytest unit integration build clean
+.PHONY: demo test setup sanity lint pytest unit integration build bench clean
 
 setup: $(STAMP) $(RUN_TREE)
 
@@ -59,3 +59,7 @@ build: setup
 
 clean:
 	rm -rf $(VENV) .tree build tests/output
+
+bench: setup
+	$(BIN)/python tests/benchmarks/bench_scale.py --markdown docs/performance.md
+	if [ -f tests/benchmarks/bench_bulk.py ]; then $(BIN)/python tests/benchmarks/bench_bulk.py --markdown docs/performance.md; fi

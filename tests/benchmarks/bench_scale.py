@@ -119,9 +119,23 @@ def table(rows):
     return "\n".join(lines)
 
 
+def write_markdown(path, section, text):
+    """Replace (or add) one benchmark's section of the performance page, keeping the others."""
+    marker_start, marker_end = "<!-- %s:start -->" % section, "<!-- %s:end -->" % section
+    command = "python " + " ".join(["tests/benchmarks/" + Path(sys.argv[0]).name] + sys.argv[1:])
+    block = "%s\nMeasured %s with `%s`:\n\n%s\n%s" % (marker_start, time.strftime("%Y-%m-%d"), command, text, marker_end)
+    page = path.read_text() if path.exists() else "# Performance\n\nWritten by the benchmark scripts in `tests/benchmarks/` (`make bench`).\n"
+    if marker_start in page:
+        page = page[:page.index(marker_start)] + block + page[page.index(marker_end) + len(marker_end):]
+    else:
+        page = page.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(page)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=10000, help="key count of the large aws_key_info run (small = keys / 10)")
+    parser.add_argument("--markdown", help="also write the table, with the command that made it, to this file")
     args = parser.parse_args(argv)
     with Emulator("--job-delay", "0.05") as emulator, tempfile.TemporaryDirectory() as workdir:
         bench = Bench(emulator, Path(workdir))
@@ -130,6 +144,8 @@ def main(argv=None):
         bench.overhead_vs_ping()
         bench.forks()
     print(table(bench.rows))
+    if args.markdown:
+        write_markdown(Path(args.markdown), "scale", table(bench.rows))
     return 0 if all(row[3] == "yes" for row in bench.rows) else 1
 
 
