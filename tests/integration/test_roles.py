@@ -80,3 +80,51 @@ def test_rotation_role_sets_rotation_on_matching_keys_only(emu, tmp_path):
     assert all(rotation["alias/rot-%d" % n] == (True, 180) for n in range(3))
     assert not rotation["alias/other-0"][0] and not rotation["alias/other-1"][0]
     assert run_playbook(tmp_path, [role_task("aws_key_rotation", variables)], connection_env(emu)).changed_tasks() == []
+
+
+def key_states(emu):
+    return {k["Aliases"][0]: k["KeyState"] for k in emu.aws_keys("us-east-1") if k["Aliases"]}
+
+
+def test_decommission_role_has_a_safety_check_and_can_be_cancelled(emu, tmp_path):
+    emu.control("POST", "/_emulator/cckm/keys", {"count": 3, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "old-", "tags": {"app": "old"}})
+    emu.control("POST", "/_emulator/cckm/keys", {"count": 1, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "keep-"})
+    env = connection_env(emu)
+    base = {"aws_key_decommission_filters": {"kms": "aws-kms", "tags": {"app": "old"}}, "aws_key_decommission_wait_sleep": 0.2,
+            "aws_key_decommission_pending_window_days": 7}
+    refused = run_playbook(tmp_path, [role_task("aws_key_decommission", base)], env, expect_rc=2)
+    assert "Refusing to decommission 3 key(s)" in refused.output
+    too_many = run_playbook(tmp_path, [role_task("aws_key_decommission", dict(base, aws_key_decommission_confirm=True,
+                                                                              aws_key_decommission_max_keys=2))], env, expect_rc=2)
+    assert "Refusing to decommission 3 key(s)" in too_many.output and set(key_states(emu).values()) == {"Enabled"}
+    variables = dict(base, aws_key_decommission_confirm=True)
+    check = run_playbook(tmp_path, [role_task("aws_key_decommission", variables)], env, check=True)
+    assert check.changed_tasks() and set(key_states(emu).values()) == {"Enabled"}
+    run_playbook(tmp_path, [role_task("aws_key_decommission", variables)], env)
+    states = key_states(emu)
+    assert [states["alias/old-%d" % n] for n in range(3)] == ["PendingDeletion"] * 3 and states["alias/keep-0"] == "Enabled"
+    assert run_playbook(tmp_path, [role_task("aws_key_decommission", variables)], env).changed_tasks() == []
+    cancel = dict(base, aws_key_decommission_state="present")
+    run_playbook(tmp_path, [role_task("aws_key_decommission", cancel)], env)
+    assert [key_states(emu)["alias/old-%d" % n] for n in range(3)] == ["Disabled"] * 3
+    assert run_playbook(tmp_path, [role_task("aws_key_decommission", cancel)], env).changed_tasks() == []
+
+
+def test_policy_rollout_role_pushes_changes_and_applies_to_matching_keys(emu, tmp_path):
+    env = connection_env(emu)
+    template = {"name": "rollout", "kms": "aws-kms", "key_users": ["app-v1"]}
+    first = {"aws_policy_rollout_template": template, "aws_policy_rollout_wait_sleep": 0.2}
+    run_playbook(tmp_path, [role_task("aws_policy_rollout", first)], env)
+    template_id = emu.api("GET", "cckm/aws/templates", params={"name": "rollout"}).json()["resources"][0]["id"]
+    used = emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "uses-it"},
+                                                  "policytemplate": template_id}).json()
+    emu.control("POST", "/_emulator/cckm/keys", {"count": 3, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "pay-", "tags": {"app": "pay"}})
+    variables = {"aws_policy_rollout_template": dict(template, key_users=["app-v2"]), "aws_policy_rollout_wait_sleep": 0.2,
+                 "aws_policy_rollout_filters": {"kms": "aws-kms", "tags": {"app": "pay"}}}
+    check = run_playbook(tmp_path, [role_task("aws_policy_rollout", variables)], env, check=True)
+    assert len(check.changed_tasks()) == 2 and "app-v1" in str(emu.aws_keys("us-east-1")[0]["Policy"])
+    run = run_playbook(tmp_path, [role_task("aws_policy_rollout", variables)], env)
+    assert run.result("Ensure the template and push a change to the keys using it")["in_use_by"] == [used["id"]]
+    policies = {k["Aliases"][0]: (str(k["Policy"]), k["Tags"].get("cckm_policy_template_id")) for k in emu.aws_keys("us-east-1")}
+    assert all("app-v2" in policy and tag == template_id for policy, tag in policies.values())
+    assert run_playbook(tmp_path, [role_task("aws_policy_rollout", variables)], env).changed_tasks() == []

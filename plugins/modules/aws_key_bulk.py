@@ -1,0 +1,197 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ciphertrust.cckm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aws_key_bulk
+short_description: Bring many AWS KMS keys to a desired state with CipherTrust CCKM bulk jobs
+version_added: 0.1.0
+description:
+  - Converges any number of keys, named in O(keys) and/or matched by O(filters), to a desired state
+    (enabled, disabled, pending deletion, present) and optionally applies a policy template, using CCKM bulk jobs.
+  - Reads the keys with paged list calls, sends only the keys that are not already in the desired state, in jobs of
+    at most 100 keys of one AWS account; all jobs of a step are started before they are waited for.
+  - Nothing to do means C(changed=false) and no job. Every key's outcome is returned; any key that failed inside a
+    job fails the task (O(fail_on_key_error)).
+  - Can also cancel running bulk jobs (O(cancel_job_ids)).
+author:
+  - CipherTrust CCKM collection maintainers (@ciphertrust-cckm)
+options:
+  keys:
+    description:
+      - Keys to converge, each a CCKM key ID, an AWS key ID, an ARN or an alias (with or without C(alias/)).
+      - An alias that exists in several regions is an error; use an ID or ARN, or O(filters).
+    type: list
+    elements: str
+  filters:
+    description:
+      - Converge every key matching these filters; the same names as the options of M(ciphertrust.cckm.aws_key_info),
+        for example C(kms), C(region), C(tags), C(alias), C(keystate), C(enabled).
+    type: dict
+  state:
+    description:
+      - V(enabled) or V(disabled) - the key exists and is (not) enabled; a key pending deletion is recovered first.
+      - V(pending_deletion) - the key is scheduled for deletion in O(pending_window_days) days.
+      - V(present) - the key is not pending deletion (cancels a scheduled deletion; the key is then disabled).
+    type: str
+    choices: [enabled, disabled, pending_deletion, present]
+    default: present
+  pending_window_days:
+    description: Waiting period before AWS deletes keys scheduled with O(state=pending_deletion).
+    type: int
+    default: 30
+  policy_template:
+    description:
+      - Name or ID of a CCKM policy template to apply to every key that does not carry it yet.
+      - Keys and template must belong to the same AWS account.
+    type: str
+  fail_on_key_error:
+    description: Fail the task when any key failed inside its job (all results are still returned).
+    type: bool
+    default: true
+  cancel_on_timeout:
+    description: Cancel the jobs still running when O(wait_timeout) passes.
+    type: bool
+    default: false
+  cancel_job_ids:
+    description: Cancel these bulk jobs (when still running) instead of converging keys.
+    type: list
+    elements: str
+extends_documentation_fragment:
+  - ciphertrust.cckm.connection
+  - ciphertrust.cckm.wait
+  - ciphertrust.cckm.attributes
+  - ciphertrust.cckm.attributes.CHECK_MODE_FULL
+notes:
+  - Needs the C(keybulkoperation) permission (CCKM ACL) on the KMS containers.
+  - Check mode returns the exact plan (keys, operations and number of jobs) and starts no job.
+  - O(wait_timeout) is the budget of each step (cancel deletion, apply template, enable/disable, schedule deletion).
+  - With O(wait=false) the task reports the started jobs; per-key results are then C(started).
+seealso:
+  - module: ciphertrust.cckm.aws_key
+  - module: ciphertrust.cckm.aws_key_info
+"""
+
+EXAMPLES = r"""
+- name: Disable every key of an application in one region
+  ciphertrust.cckm.aws_key_bulk:
+    host: "{{ cm_host }}"
+    username: "{{ cm_username }}"
+    password: "{{ cm_password }}"
+    filters:
+      kms: aws-kms
+      region: us-east-1
+      alias: [ex-0, ex-1]
+    state: disabled
+    wait_sleep: 0.5
+  register: disabled
+
+- name: Enable them again, named one by one
+  ciphertrust.cckm.aws_key_bulk:
+    host: "{{ cm_host }}"
+    username: "{{ cm_username }}"
+    password: "{{ cm_password }}"
+    keys: "{{ disabled.key_results | map(attribute='id') | list }}"
+    state: enabled
+    wait_sleep: 0.5
+"""
+
+RETURN = r"""
+key_results:
+  description: Every targeted key and what happened to it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: CCKM key ID.
+      type: str
+    alias:
+      description: First alias of the key.
+      type: str
+    region:
+      description: AWS region.
+      type: str
+    key_id:
+      description: AWS key ID.
+      type: str
+    previous_state:
+      description: AWS key state before the task.
+      type: str
+    operations:
+      description: Bulk operations the key needed (empty when it was already in the desired state).
+      type: list
+      elements: str
+    result:
+      description: C(Success), C(unchanged), C(planned) (check mode), C(started) (O(wait=false)), or the error text of its job.
+      type: str
+jobs:
+  description: The bulk jobs started (or cancelled).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Job ID.
+      type: str
+    operation:
+      description: Bulk operation.
+      type: str
+    overall_status:
+      description: Status after waiting.
+      type: str
+    keys:
+      description: Number of keys in the job.
+      type: int
+plan:
+  description: Per operation, the number of jobs and keys (the same in check mode and in a real run).
+  returned: when converging keys
+  type: list
+  elements: dict
+  sample: [{"operation": "disablekey", "jobs": 3, "keys": 250}]
+total:
+  description: Number of keys targeted.
+  returned: when converging keys
+  type: int
+failures:
+  description: Number of keys that failed (with O(fail_on_key_error=false); otherwise the task fails).
+  returned: when converging keys
+  type: int
+"""
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import WAIT, ArgumentSpec
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._bulk import ensure_bulk
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
+
+SPEC = WAIT.merge(ArgumentSpec(
+    {
+        "keys": {"type": "list", "elements": "str", "no_log": False},
+        "filters": {"type": "dict"},
+        "state": {"type": "str", "choices": ["enabled", "disabled", "pending_deletion", "present"], "default": "present"},
+        "pending_window_days": {"type": "int", "default": 30},
+        "policy_template": {"type": "str"},
+        "fail_on_key_error": {"type": "bool", "default": True, "no_log": False},
+        "cancel_on_timeout": {"type": "bool", "default": False},
+        "cancel_job_ids": {"type": "list", "elements": "str"},
+    },
+    required_one_of=[("keys", "filters", "cancel_job_ids")],
+    mutually_exclusive=[("cancel_job_ids", "keys"), ("cancel_job_ids", "filters")],
+))
+
+
+def _run(module):
+    days = module.params["pending_window_days"]
+    if not 7 <= days <= 30:
+        module.fail_json(msg="pending_window_days: must be between 7 and 30, got %d" % days)
+    return ensure_bulk(module)
+
+
+def main():
+    CckmModule(SPEC, supports_check_mode=True).run(_run)
+
+
+if __name__ == "__main__":
+    main()
