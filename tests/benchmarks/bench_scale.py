@@ -73,8 +73,8 @@ class Bench:
         stats, dummy = self.requests([template])
         self.row("aws_policy_template no-op: requests per task", stats["requests"], "<= 2", stats["requests"] <= 2)
         if (ROOT / "plugins" / "modules" / "aws_key.py").exists():
-            key = {"name": "k", "ciphertrust.cckm.aws_key": {"kms": "aws-kms", "region": "us-east-1", "alias": "bench-noop",
-                                                            "description": "bench", "tags": {"app": "bench"}}}
+            options = {"kms": "aws-kms", "region": "us-east-1", "alias": "bench-noop", "description": "bench", "tags": {"app": "bench"}}
+            key = {"name": "k", "ciphertrust.cckm.aws_key": options}
             self.play([key])
             stats, dummy = self.requests([key])
             self.row("aws_key no-op: requests per task", stats["requests"], "<= 2", stats["requests"] <= 2)

@@ -70,6 +70,7 @@ def test_rotation_role_sets_rotation_on_matching_keys_only(emu, tmp_path):
     emu.control("POST", "/_emulator/cckm/keys", {"count": 3, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "rot-", "tags": {"team": "a"}})
     emu.control("POST", "/_emulator/cckm/keys", {"count": 2, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "other-"})
     variables = {"aws_key_rotation_filters": {"kms": "aws-kms", "tags": {"team": "a"}}, "aws_key_rotation_period_days": 180}
+
     def changed_keys(run):
         return sorted(r["item"]["alias"] for r in run.result("Ensure the rotation settings")["results"] if r["changed"])
     check = run_playbook(tmp_path, [role_task("aws_key_rotation", variables)], connection_env(emu), check=True)
