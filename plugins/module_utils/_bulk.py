@@ -16,8 +16,8 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AW
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError, WaitTimeout
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import KEYS_PATH, LIST_FILTERS, key_view, list_keys
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import alias_name
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TEMPLATES_PATH, looks_like_id
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import alias_name, looks_like_id
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TEMPLATES_PATH
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter, job_done
 
 BULK_PATH = AWS + "/bulkjob"

@@ -12,7 +12,7 @@ import re
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS, path_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, OptionError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import (
-    TEMPLATE_TAG, alias_name, as_policy, compare_tags, policies_differ, tags_to_dict,
+    POLICY_LISTS, TEMPLATE_TAG, alias_name, as_policy, compare_tags, looks_like_id, policies_differ, tags_to_dict,
 )
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter
 
@@ -130,11 +130,9 @@ def list_keys(client, filters, include_resource=False):
 # -- aws_key: desired state, lookup, plan, predict, apply ----------------------------------------------
 
 TEMPLATES_PATH = AWS + "/templates"
-POLICY_LISTS = ("key_admins", "key_admins_roles", "key_users", "key_users_roles", "external_accounts")
 PENDING_DELETION = ("PendingDeletion", "PendingReplicaDeletion")
 CREATING = ("Creating",)
 CREATE_ONLY = (("key_usage", "KeyUsage"), ("key_spec", "CustomerMasterKeySpec"), ("origin", "Origin"), ("multi_region", "MultiRegion"))
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 # Option -> fields of the key view it manages (what the diff shows).
 MANAGED_FIELDS = {
@@ -239,7 +237,7 @@ def resolve_template(client, desired, check_mode=False, warn=None):
     create, so the plan goes on with the name as a stand-in id, and says so.
     """
     ref = desired.get("policy_template")
-    if ref is None or _UUID.match(ref):
+    if ref is None or looks_like_id(ref):
         desired["policy_template_id"] = ref
         return desired
     try:
@@ -266,7 +264,7 @@ def _first_live(records):
 def find_key(client, key_id=None, kms=None, region=None, alias=None):
     """The CCKM record of one key, or None: by CCKM id (GET), AWS key id or ARN (filter), or kms+region+alias (one list)."""
     if key_id is not None:
-        if _UUID.match(key_id):  # a CCKM id, or else an AWS key id (both are UUIDs)
+        if looks_like_id(key_id):  # a CCKM id, or else an AWS key id (both are UUIDs)
             try:
                 return client.get("%s/%s" % (KEYS_PATH, path_id(key_id)))
             except NotFound:

@@ -7,9 +7,18 @@
 from __future__ import annotations
 
 import json
+import re
 
 TEMPLATE_TAG = "cckm_policy_template_id"
+# The IAM lists CCKM generates a key policy from (keys and templates alike).
+POLICY_LISTS = ("key_admins", "key_admins_roles", "key_users", "key_users_roles", "external_accounts")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ALIAS_PREFIX = "alias/"
+
+
+def looks_like_id(value):
+    """True for a UUID: CCKM ids (and AWS key ids) look like this, names and aliases do not."""
+    return bool(_UUID.match(str(value or "")))
 
 
 def alias_name(alias):

@@ -6,29 +6,21 @@
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS, path_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import KEYS_PATH
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import TEMPLATE_TAG, as_policy, policies_differ
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS, TEMPLATE_TAG, as_policy, policies_differ
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter
 
 TEMPLATES_PATH = AWS + "/templates"
 BULK_PATH = AWS + "/bulkjob"
-LIST_FIELDS = ("key_admins", "key_admins_roles", "key_users", "key_users_roles", "external_accounts")
 # Some CipherTrust versions report admins with hyphens on reads (seed 003); requests always use underscores.
 _READ_ALIASES = {"key_admins": "key-admins", "key_admins_roles": "key-admins-roles"}
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 INFO_FILTERS = ("id", "name", "kms_name", "account_id", "cloud", "is_verified", "sort")
 
 
 class TemplateInUse(CckmError):
     """The template is applied to keys, so the wanted change needs auto_push (or cannot be made)."""
-
-
-def looks_like_id(value):
-    return bool(_UUID.match(str(value or "")))
 
 
 def template_view(record):
@@ -44,7 +36,7 @@ def template_view(record):
         "is_verified": bool(record.get("is_verified")),
         "policy": as_policy(record.get("policy")),
     }
-    for field in LIST_FIELDS:
+    for field in POLICY_LISTS:
         value = record.get(field)
         if value is None and field in _READ_ALIASES:
             value = record.get(_READ_ALIASES[field])
@@ -77,7 +69,7 @@ def _in_scope(record, params):
 def desired_content(params):
     """The policy definition the task asks for, or None when it leaves the content unmanaged."""
     policy = params.get("policy")
-    lists = {field: params[field] for field in LIST_FIELDS if params.get(field) is not None}
+    lists = {field: params[field] for field in POLICY_LISTS if params.get(field) is not None}
     if policy is not None and lists:
         raise OptionError(["policy"] + sorted(lists), "policy and the key_* / external_accounts lists are mutually exclusive")
     if policy is not None:
@@ -86,7 +78,7 @@ def desired_content(params):
             raise OptionError("policy", "must be a JSON object (a dict, or a string holding one)")
         return {"policy": parsed}
     if lists:
-        return {field: sorted(lists.get(field) or []) for field in LIST_FIELDS}
+        return {field: sorted(lists.get(field) or []) for field in POLICY_LISTS}
     return None
 
 
@@ -95,7 +87,7 @@ def content_differs(view, content):
         return False
     if "policy" in content:
         return policies_differ(view["policy"], content["policy"])
-    return any(view[field] != content[field] for field in LIST_FIELDS)
+    return any(view[field] != content[field] for field in POLICY_LISTS)
 
 
 def keys_using(client, template_id):
@@ -106,16 +98,16 @@ def keys_using(client, template_id):
 def _diff_view(view):
     if view is None:
         return {}
-    return {k: view[k] for k in ("name", "kms_name", "account_id", "policy") + LIST_FIELDS}
+    return {k: view[k] for k in ("name", "kms_name", "account_id", "policy") + POLICY_LISTS}
 
 
 def _predict(view, params, content):
     after = dict(view or {"id": None, "name": params["name"], "kms": None, "account_id": params.get("account_id"),
                           "kms_name": params.get("kms"), "is_verified": False, "policy": None})
-    for field in LIST_FIELDS:
+    for field in POLICY_LISTS:
         after.setdefault(field, [])
     if content and "policy" in content:
-        after.update({field: [] for field in LIST_FIELDS}, policy=content["policy"])
+        after.update({field: [] for field in POLICY_LISTS}, policy=content["policy"])
     elif content:
         after.update(content)
     return after

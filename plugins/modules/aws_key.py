@@ -443,7 +443,8 @@ diff:
 """
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import WAIT, ArgumentSpec
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import POLICY_LISTS, ensure_key
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import ensure_key
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
 
 _STRINGS = {"type": "list", "elements": "str"}

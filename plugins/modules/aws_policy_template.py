@@ -196,7 +196,8 @@ push_job:
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import WAIT, ArgumentSpec
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import LIST_FIELDS, TemplateTask
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TemplateTask
 
 _NAMES = {"type": "list", "elements": "str", "no_log": False}
 
@@ -209,8 +210,8 @@ SPEC = WAIT.merge(ArgumentSpec(
         "account_id": {"type": "str"},
         "policy": {"type": "json"},
         "auto_push": {"type": "bool", "default": False},
-    }, **{field: dict(_NAMES) for field in LIST_FIELDS}),
-    mutually_exclusive=[("kms", "account_id")] + [("policy", field) for field in LIST_FIELDS],
+    }, **{field: dict(_NAMES) for field in POLICY_LISTS}),
+    mutually_exclusive=[("kms", "account_id")] + [("policy", field) for field in POLICY_LISTS],
     required_one_of=[("name", "id")],
 ))
 
