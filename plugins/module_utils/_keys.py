@@ -10,7 +10,8 @@ import json
 import re
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS, path_id
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, OptionError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import Conflict, NotFound, OptionError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import (
     POLICY_LISTS, TEMPLATE_TAG, alias_name, as_policy, compare_tags, looks_like_id, policies_differ, tags_to_dict,
 )
@@ -192,17 +193,47 @@ def _in_range(params, name, low, high):
         raise OptionError(name, "must be between %d and %d, got %d" % (low, high, value))
 
 
+# AWS limits, checked here so a bad value fails before the first write rather than halfway through a plan.
+ALIAS_MAX = 250  # 256 characters with the alias/ prefix
+DESCRIPTION_MAX = 8192
+TAG_KEY_MAX, TAG_VALUE_MAX = 128, 256
+
+
+def _shown(value):
+    """A value for an error message, cut short: a 10,000-character option must not become a 10,000-character message."""
+    text = str(value)
+    return repr(text) if len(text) <= 60 else "%r... (%d characters)" % (text[:60], len(text))
+
+
+def _alias(option, alias):
+    """The alias name without prefix, or an OptionError when AWS would refuse it."""
+    name = alias_name(alias)
+    if not name or len(name) > ALIAS_MAX or not re.fullmatch(r"[a-zA-Z0-9/_-]+", name):
+        raise OptionError(option, "%s is not a valid alias name (1 to %d letters, digits, '/', '_', '-')" % (_shown(alias), ALIAS_MAX))
+    if name.startswith("aws/"):
+        raise OptionError(option, "%s: aliases beginning with alias/aws/ are reserved for AWS managed keys" % _shown(alias))
+    return name
+
+
+def _check_tags(tags):
+    for name, value in tags.items():
+        if not 1 <= len(name) <= TAG_KEY_MAX or name.startswith("aws:"):
+            raise OptionError("tags", "tag key %s: 1 to %d characters, not beginning with aws:" % (_shown(name), TAG_KEY_MAX))
+        if len(value) > TAG_VALUE_MAX:
+            raise OptionError("tags", "the value of tag %s is longer than %d characters" % (_shown(name), TAG_VALUE_MAX))
+
+
 def desired_from_params(params):
     """The desired key state from module options (None = unmanaged), validated before any request."""
     desired = dict(params)
     _in_range(params, "pending_window_days", 7, 30)
     _in_range(params, "rotation_period_days", 90, 2560)
     if params.get("alias") is not None:
-        desired["alias"] = alias_name(params["alias"])
-        if not desired["alias"] or not re.match(r"^[a-zA-Z0-9/_-]+$", desired["alias"]):
-            raise OptionError("alias", "%r is not a valid alias name (letters, digits, '/', '_', '-')" % params["alias"])
+        desired["alias"] = _alias("alias", params["alias"])
     if params.get("aliases") is not None:
-        desired["aliases"] = sorted({alias_name(a) for a in params["aliases"]})
+        desired["aliases"] = sorted({_alias("aliases", a) for a in params["aliases"]})
+    if len(params.get("description") or "") > DESCRIPTION_MAX:
+        raise OptionError("description", "at most %d characters, got %d" % (DESCRIPTION_MAX, len(params["description"])))
     if params.get("policy") is not None:
         policy = params["policy"]
         if isinstance(policy, str):
@@ -217,6 +248,7 @@ def desired_from_params(params):
         if TEMPLATE_TAG in params["tags"]:
             raise OptionError("tags", "must not contain %s: CCKM sets it; use policy_template" % TEMPLATE_TAG)
         desired["tags"] = tags_to_dict(params["tags"])
+        _check_tags(desired["tags"])
     lists = {name: sorted(set(params[name])) for name in POLICY_LISTS if params.get(name) is not None}
     desired["policy_lists"] = lists or None
     if params.get("rotation_period_days") is not None and params.get("auto_rotation") is False:
@@ -279,7 +311,17 @@ def find_key(client, key_id=None, kms=None, region=None, alias=None):
     found = [view["resource"] for view in list_keys(client, filters, include_resource=True)]
     if key_id is not None and not key_id.startswith("arn:") and region is None:
         found.sort(key=lambda r: ((r.get("aws_param") or {}).get("MultiRegionConfiguration") or {}).get("MultiRegionKeyType") == "REPLICA")
+    if not found and key_id is None and kms is not None:
+        _check_scope(client, kms, region)
     return _first_live(found)
+
+
+def _check_scope(client, kms, region):
+    """No key by that alias, so the task creates one: fail on an unknown kms or region now, not with the create (one GET)."""
+    record = resolve_kms(client, [kms])[0]
+    regions = record.get("regions") or []
+    if region is not None and regions and region not in regions:
+        raise OptionError("region", "%s is not a region of KMS %s (regions: %s)" % (_shown(region), record.get("name"), ", ".join(regions)))
 
 
 # -- planning (pure) --------------------------------------------------------------------------------
@@ -596,6 +638,22 @@ def _managed(view, desired):
     return {name: view.get(name) for name in sorted(fields)}
 
 
+def _created_meanwhile(client, conflict, desired):
+    """After a 409 on our create: the key another run (fork, play, person) created with the alias meanwhile.
+
+    Re-raises any other 409; when CCKM knows no such key, the alias is taken in AWS by a key CCKM has
+    not synchronised yet, and the error says so.
+    """
+    if (conflict.method, conflict.path) != ("POST", KEYS_PATH):
+        raise conflict
+    record = find_key(client, kms=desired["kms"], region=desired["region"], alias=desired["alias"])
+    if record is None:
+        raise Conflict(conflict.status, conflict.method, conflict.path, code=conflict.code, message=conflict.message,
+                       hint="CCKM knows no key with alias/%s in %s: a key outside CCKM's inventory holds it; synchronise the "
+                            "KMS (ciphertrust.cckm.aws_sync) to manage that key, or choose another alias" % (desired["alias"], desired["region"]))
+    return record
+
+
 def ensure_key(module):
     """aws_key: read -> plan -> (check mode: predict | apply + re-read) -> result with actions and diff."""
     params = module.params
@@ -614,7 +672,15 @@ def ensure_key(module):
         after_record, after = record, predict(before, actions)
     else:
         wait = (params["wait_timeout"], params["wait_sleep"]) if params.get("wait") else None
-        key_id = apply(client, key_id, actions, desired, wait)
+        try:
+            key_id = apply(client, key_id, actions, desired, wait)
+        except Conflict as exc:
+            record = _created_meanwhile(client, exc, desired)
+            module.warn("alias/%s was created by another run at the same time; this task converged that key instead of creating one"
+                        % desired["alias"])
+            before = managed_view(record)
+            actions = plan(before, desired)
+            key_id = apply(client, record["id"], actions, desired, wait)
         after_record = find_key(client, key_id)
         after = managed_view(after_record)
     result = {

@@ -2,7 +2,23 @@
 
 import pytest
 
+import reliability_report
 from tests.emulator.harness import Emulator
+
+
+def _controller(config):
+    """True in the process that runs the session (not in an xdist worker)."""
+    return not hasattr(config, "workerinput")
+
+
+def pytest_configure(config):
+    if _controller(config):
+        reliability_report.start()
+
+
+def pytest_sessionfinish(session):
+    if _controller(session.config):
+        reliability_report.write()
 
 
 @pytest.fixture(scope="session")
