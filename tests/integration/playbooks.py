@@ -6,14 +6,27 @@ variables (the modules' documented fallbacks), as AWX/AAP credentials would inje
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
+import reliability_report
+
 ROOT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+SECRET_ENV = ("CIPHERTRUST_PASSWORD", "CIPHERTRUST_REFRESH_TOKEN", "CLUMIO_API_TOKEN")
+JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.")
+MIN_SECRET = 6  # shorter values ("admin") also occur as ordinary words; Ansible masks them anyway
+
+
+def secret_leaks(text, env, secrets=()):
+    """Secrets found in ``text``: the connection secrets of ``env``, extra ``secrets`` and any JWT."""
+    values = [env.get(name) for name in SECRET_ENV] + list(secrets)
+    found = [value for value in values if value and len(value) >= MIN_SECRET and value in text]
+    return found + JWT.findall(text)
 
 
 class PlaybookRun:
@@ -51,10 +64,12 @@ def role_task(role, variables):
     return {"name": "role " + role, "ansible.builtin.include_role": {"name": "ciphertrust.cckm." + role}, "vars": variables}
 
 
-def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, expect_rc=0, hosts=None, forks=None):
+def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, expect_rc=0, hosts=None, forks=None, secrets=()):
     """Write a one-play playbook with ``tasks`` and run it; asserts the exit code unless expect_rc is None.
 
-    ``hosts`` ({name: vars}) runs the play on that inventory (all local) instead of localhost.
+    ``hosts`` ({name: vars}) runs the play on that inventory (all local) instead of localhost. Every run
+    is scanned for secrets (``env``'s password and tokens, ``secrets``, JWTs) in its output and results:
+    a leak fails the test, and the scan is counted in docs/reliability.md.
     """
     play = [{"name": "integration", "hosts": "all" if hosts else "localhost", "connection": "local", "gather_facts": False,
              "tasks": tasks}]
@@ -93,6 +108,9 @@ def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, exp
     proc = subprocess.run(command, cwd=str(ROOT), env=run_env, capture_output=True, text=True, timeout=600, check=False)
     output = proc.stdout + proc.stderr
     records = json.loads(results.read_text()) if results.exists() else []
+    leaks = secret_leaks(output + results.read_text() if results.exists() else output, env, secrets)
+    reliability_report.record("secret scan of every playbook run of the integration tests", leaks=len(leaks))
+    assert not leaks, "secret leaked into the output or results of %s" % playbook.name
     if expect_rc is not None:
         assert proc.returncode == expect_rc, output[-6000:]
     return PlaybookRun(proc.returncode, output, records)

@@ -29,7 +29,9 @@ leaks found.
 
 
 def record(test, runs=1, faults=0, failures=0, duplicates=0, leaks=0):
-    """Remember one test's figures (appended to this process's rows file)."""
+    """Remember one test's figures (appended to this process's rows file; ignored outside a pytest session)."""
+    if ROWS_ENV not in os.environ:
+        return
     row = dict(zip(COLUMNS, (runs, faults, failures, duplicates, leaks)), test=test)
     with open(Path(os.environ[ROWS_ENV]) / ("%d.jsonl" % os.getpid()), "a", encoding="utf-8") as handle:
         handle.write(json.dumps(row) + "\n")
@@ -41,11 +43,15 @@ def start():
 
 
 def rows():
-    """Every row recorded in this run, sorted by test name."""
-    found = []
+    """This run's rows, sorted by test name; rows of the same name (a check repeated by many tests) are summed."""
+    summed = {}
     for path in sorted(Path(os.environ[ROWS_ENV]).glob("*.jsonl")):
-        found += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return sorted(found, key=lambda row: row["test"])
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            total = summed.setdefault(row["test"], dict.fromkeys(COLUMNS, 0))
+            for column in COLUMNS:
+                total[column] += row[column]
+    return [dict(summed[test], test=test) for test in sorted(summed)]
 
 
 def write():
