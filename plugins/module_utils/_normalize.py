@@ -18,7 +18,7 @@ ALIAS_PREFIX = "alias/"
 
 def looks_like_id(value):
     """True for a UUID: CCKM ids (and AWS key ids) look like this, names and aliases do not."""
-    return bool(_UUID.match(str(value or "")))
+    return bool(_UUID.fullmatch(str(value or "")))  # not match(): "$" also matches before a trailing newline
 
 
 def alias_name(alias):
