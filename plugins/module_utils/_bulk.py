@@ -10,15 +10,13 @@ at most 100 keys of one AWS account, all jobs of a step started before any is wa
 
 from __future__ import annotations
 
-import datetime
-
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS, path_id
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError, WaitTimeout
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, NotFound, OptionError, WaitTimeout
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import KEYS_PATH, LIST_FILTERS, key_view, list_keys
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import alias_name, looks_like_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TEMPLATES_PATH
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter, job_done
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter, job_done, new_job_lookup
 
 BULK_PATH = AWS + "/bulkjob"
 JOB_SIZE = 100
@@ -170,21 +168,13 @@ class BulkRunner:
             body["policy_template_id"] = template_id
         return body
 
-    def _landed(self, body, since):
-        """After an ambiguous failure: the job we may have created (same operation and keys, created since we sent)."""
-        def lookup():
-            for job in self.client.paginate(BULK_PATH, {"sort": "-createdAt"}, page_size=100):
-                if str(job.get("createdAt", "")) < since:
-                    return None
-                if job.get("operation") == body["operation"] and sorted(job.get("keys") or []) == sorted(body["keys"]):
-                    return job
-            return None
-        return lookup
-
     def start(self, operation, views, template_id):
+        """POST one job; after an ambiguous failure, the job it started (same operation and keys, newer than any before)."""
         body = self.job_body(operation, views, template_id)
-        since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S")
-        return self.client.post(BULK_PATH, body, landed=self._landed(body, since))
+
+        def same(job):
+            return job.get("operation") == body["operation"] and sorted(job.get("keys") or []) == sorted(body["keys"])
+        return self.client.post(BULK_PATH, body, landed=new_job_lookup(self.client, BULK_PATH, same))
 
     def wait_all(self, jobs):
         """Poll every unfinished job until all are done; one wait_timeout budget for the step."""
@@ -258,7 +248,10 @@ class BulkRunner:
     def cancel_jobs(self, job_ids):
         jobs, changed = [], False
         for job_id in job_ids:
-            job = self.client.get("%s/%s" % (BULK_PATH, path_id(job_id)))
+            try:
+                job = self.client.get("%s/%s" % (BULK_PATH, path_id(job_id)))
+            except NotFound:
+                raise OptionError("cancel_job_ids", "no bulk job %r" % job_id)
             if not job_done(job) and not job.get("abort"):
                 changed = True
                 if not self.module.check_mode:

@@ -24,7 +24,7 @@ except ImportError:
 else:
     REQUESTS_IMPORT_ERROR = None
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import TransportError, api_error
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, TransportError, api_error
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 USER_AGENT = "ciphertrust.cckm-ansible/0.1.0"
@@ -130,17 +130,25 @@ class HttpClient:
         retried only when it certainly was not applied (429, or the connection was never made), or when
         the caller's ``landed()`` lookup finds that it was not: ``landed()`` returns the created resource
         (which is then returned as the result) or None (safe to send again). Without ``landed`` such a call
-        fails instead of risking a duplicate.
+        fails instead of risking a duplicate. A DELETE answered 404 after an earlier attempt may have been
+        applied has done its work (that attempt deleted the resource), so it returns None.
         """
         if idempotent is None:
             idempotent = method.upper() != "POST"
         deadline = self._clock() + self.policy.max_total
         reauthenticated = False
+        maybe_applied = False
         attempt = 0
         while True:
-            outcome = self._attempt(method, path, params, json_body, headers, authenticated)
+            try:
+                outcome = self._attempt(method, path, params, json_body, headers, authenticated)
+            except NotFound:
+                if maybe_applied and method.upper() == "DELETE":
+                    return None
+                raise
             if outcome.error is None:
                 return outcome.body
+            maybe_applied = maybe_applied or outcome.maybe_applied
             if outcome.unauthorized:
                 if reauthenticated or not self._forget_credentials():
                     raise outcome.error

@@ -181,6 +181,7 @@ def managed_view(record):
     view = key_view(record)
     for name in POLICY_LISTS:
         view[name] = sorted(record.get(name) or [])
+    view["rotated_at"] = record.get("rotated_at") or None
     return view
 
 
@@ -501,7 +502,13 @@ def _plan_rotate_now(current, desired):
         body = {"source_key_identifier": material.get("source_key"), "source_key_tier": material.get("source_key_tier") or "local",
                 "key_expiration": bool(material.get("key_expiration")), "valid_to": material.get("valid_to")}
         body = {k: v for k, v in body.items() if v is not None}
-    return [Action("rotate-material", body, "rotate the key material now", {}, idempotent=False)]
+    return [Action("rotate-material", body, "rotate the key material now", {}, idempotent=False,
+                   landed=_rotated_since(current.get("rotated_at")))]
+
+
+def _rotated_since(previous):
+    """Landed-check for rotate-material: CCKM stamps ``rotated_at`` on every rotation, so a new stamp means it happened."""
+    return lambda r: (r.get("rotated_at") or None) not in (None, previous)
 
 
 def _member_regions(current):
@@ -609,9 +616,20 @@ def apply(client, key_id, actions, desired=None, wait=None):
             continue
         landed = _landed(client, key_id, action.landed) if action.landed else None
         answer = client.post(action.path(key_id), action.body, idempotent=action.idempotent if landed is None else False, landed=landed)
-        if action.name == "replicate-key" and wait and isinstance(answer, dict) and answer.get("id") not in (None, key_id):
-            _wait_for_replica(client, answer, wait)
+        if action.name == "replicate-key" and wait and isinstance(answer, dict):
+            replica = _new_replica(client, answer, key_id, action.body["replica_region"])
+            if replica is not None:
+                _wait_for_replica(client, replica, wait)
     return key_id
+
+
+def _new_replica(client, answer, key_id, region):
+    """The replica record a replicate-key call made: its answer, or (when the answer was lost and the
+    landed check returned the primary instead) the replica looked up by key id and region."""
+    if answer.get("id") not in (None, key_id):
+        return answer
+    aws_key_id = key_view(answer)["key_id"]
+    return find_key(client, aws_key_id, region=region) if aws_key_id else None
 
 
 def _key_state(record):

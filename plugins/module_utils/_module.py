@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.errors import NoLogError
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import CONNECTION, ArgumentSpec
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import CckmClient
@@ -26,6 +27,18 @@ class CckmModule(AnsibleModule):
         if not self.params.get("validate_certs", True):
             self.warn("validate_certs is false: the server certificate is not verified, so the connection can be intercepted")
         self._client = None
+
+    def fail_json(self, msg, **kwargs):
+        """Name the option when Ansible's first argument error does not.
+
+        A string given for a dict option with suboptions first fails Ansible's no_log scan, with a message that
+        names no option; Ansible reports only that first error, so report the next one, which names the option.
+        """
+        errors = getattr(getattr(self, "validation_result", None), "errors", None)
+        errors = errors.errors if errors is not None else []
+        if len(errors) > 1 and isinstance(errors[0], NoLogError) and msg == errors[0].args[0]:
+            msg = errors[1].args[0]
+        super().fail_json(msg=msg, **kwargs)
 
     def client(self):
         """The CipherTrust client, created on first use (one session and token per task)."""

@@ -25,7 +25,8 @@ MASK = "********"
 # The request body, in the order of Clumio's documentation (request_type is added by the plan).
 BODY_FIELDS = ("account_native_id", "aws_region", "token", "role_arn", "role_external_id", "role_id",
                "intermediate_role_arn", "multi_region_cmk_key_id", "created_multi_region_cmk", "version")
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_ACCOUNT_RE = re.compile(r"[0-9]{12}")  # not \d: it also matches other scripts' digits
+_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 _MAX_VERSION = 2 ** 64 - 1
 
 
@@ -45,8 +46,10 @@ def validate(params):
     for name in ("account_native_id", "aws_region"):
         if not (params.get(name) or "").strip():
             problems.append("%s is required and must not be empty" % name)
-    if params.get("account_native_id") and not _ACCOUNT_RE.match(params["account_native_id"].strip()):
-        problems.append("account_native_id must be a 12-digit AWS account ID, got %r" % params["account_native_id"])
+    if params.get("account_native_id") and not _ACCOUNT_RE.fullmatch(params["account_native_id"].strip()):
+        problems.append("account_native_id must be a 12-digit AWS account ID, got %r" % params["account_native_id"][:60])
+    if (params.get("aws_region") or "").strip() and not _REGION_RE.fullmatch(params["aws_region"]):
+        problems.append("aws_region must be an AWS region name like us-east-1, got %r" % params["aws_region"][:60])
     if params.get("token") is not None and not params["token"].strip():
         problems.append("token must not be empty (omit it to use the wallet's token)")
     version = params.get("version")
@@ -151,8 +154,8 @@ def _wallet_token(wallet, params):
 def _require_wallet(client, params):
     wallet = find_wallet(client, params["account_native_id"])
     if wallet is None:
-        raise CckmError("No Clumio wallet exists for AWS account %s (region %s): create the wallet (Clumio's "
-                        "clumio_wallet resource or POST /wallets) before post-processing its BYOK key"
+        raise CckmError("No Clumio wallet exists for AWS account %s (region %s): check account_native_id, or create the wallet "
+                        "(Clumio's clumio_wallet resource or POST /wallets) before post-processing its BYOK key"
                         % (params["account_native_id"], params["aws_region"]))
     return wallet
 

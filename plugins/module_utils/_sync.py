@@ -10,16 +10,20 @@ every CipherTrust version (the job record itself carries no counts).
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import API, AWS, path_id
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, Conflict, OptionError, WaitTimeout
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, Conflict, NotFound, OptionError, WaitTimeout
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import list_keys
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter, new_job_lookup
 
 SYNC_PATH = AWS + "/synchronization-jobs"
 SCHEDULE_PATH = API + "/scheduler/job-configs"
 SCHEDULE_OPERATION = "cckm_synchronization"
 FAILED_STATUSES = ("failed", "error")
+# Five cron fields (minute hour day month weekday): numbers, names, * / , - only; checked before the scheduler is written.
+CRON = re.compile(r"[0-9A-Za-z*/,-]+(\s+[0-9A-Za-z*/,-]+){4}")
 
 
 class SyncFailed(CckmError):
@@ -136,20 +140,24 @@ class SyncRunner:
         return dict(result, changed=any(counts.values()), job=job, overall_status=job.get("overall_status"),
                     counts=counts, **changes)
 
+    def post_job(self, scope):
+        """Start a job; after an ambiguous failure the job it started is found even if it already finished (no second job)."""
+        return self.client.post(SYNC_PATH, scope.job_body(), landed=new_job_lookup(self.client, SYNC_PATH, scope.covers))
+
     def start(self, scope):
         """POST the job; when one is already running, act on ``if_running``. Returns (job, joined_running)."""
         try:
-            return self.client.post(SYNC_PATH, scope.job_body(), landed=lambda: running_job(self.client, scope)), False
+            return self.post_job(scope), False
         except Conflict:
             running = running_job(self.client)
             if running is None:  # it finished in the meantime
-                return self.client.post(SYNC_PATH, scope.job_body(), landed=lambda: running_job(self.client, scope)), False
+                return self.post_job(scope), False
         if self.params["if_running"] == "fail":
             raise OptionError("if_running", "synchronization job %s is already running (if_running=fail)" % running.get("id"))
         if self.params["if_running"] == "wait":
             return running, True
         self.wait(running)
-        return self.client.post(SYNC_PATH, scope.job_body(), landed=lambda: running_job(self.client, scope)), False
+        return self.post_job(scope), False
 
     def wait(self, job):
         try:
@@ -162,7 +170,10 @@ class SyncRunner:
 
     def cancel(self):
         job_path = "%s/%s" % (SYNC_PATH, path_id(self.params["job_id"]))
-        job = self.client.get(job_path)
+        try:
+            job = self.client.get(job_path)
+        except NotFound:
+            raise OptionError("job_id", "no synchronization job %r" % self.params["job_id"])
         if job.get("abort") or job.get("overall_status") != "in_progress":
             return {"changed": False, "job": job, "job_id": job.get("id"), "overall_status": job.get("overall_status")}
         if not self.module.check_mode:
@@ -206,6 +217,8 @@ def ensure_schedule(module):
         return {"changed": bool(existing), "schedule": None, "diff": {"before": before or {}, "after": {}}}
     if not schedule.get("run_at"):
         raise OptionError("schedule.run_at", "a cron expression is required when the schedule is present")
+    if not CRON.fullmatch(schedule["run_at"].strip()):
+        raise OptionError("schedule.run_at", "%r is not a cron expression with five fields, like '0 2 * * *'" % schedule["run_at"][:60])
     desired = _schedule_body(Scope.from_params(client, params), schedule)
     wanted = _schedule_view(desired)
     if before == wanted:

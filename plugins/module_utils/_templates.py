@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS, path_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import KEYS_PATH
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS, TEMPLATE_TAG, as_policy, policies_differ
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter, new_job_lookup
 
 TEMPLATES_PATH = AWS + "/templates"
 BULK_PATH = AWS + "/bulkjob"
@@ -125,6 +128,8 @@ class TemplateTask:
         params = self.params
         if not params.get("id") and not params.get("name"):
             raise OptionError(("name", "id"), "one of them is required")
+        if params.get("account_id") is not None and not re.fullmatch(r"[0-9]{12}", params["account_id"]):
+            raise OptionError("account_id", "must be a 12-digit AWS account ID, got %r" % params["account_id"][:60])
         content = desired_content(params)
         if params["state"] == "present" and not params.get("kms") and not params.get("account_id") and not (content and "policy" in content):
             raise OptionError(("kms", "account_id", "policy"), "a template with neither kms nor account_id needs a policy")
@@ -142,6 +147,8 @@ class TemplateTask:
         return result
 
     def create(self, content):
+        if self.params.get("kms"):  # an unknown KMS fails here, not with the create (one GET, creates only)
+            resolve_kms(self.client, [self.params["kms"]])
         body = {"name": self.params["name"]}
         for scope in ("kms", "account_id"):
             if self.params.get(scope):
@@ -164,11 +171,28 @@ class TemplateTask:
         extra = {"in_use_by": in_use, "became_unverified": view["is_verified"] and not in_use}
         if self.module.check_mode:
             return self._result(True, current, predicted, **extra)
-        body = dict(content, auto_push=True) if in_use else dict(content)
-        record = self.client.patch("%s/%s" % (TEMPLATES_PATH, path_id(view["id"])), body)
+        path = "%s/%s" % (TEMPLATES_PATH, path_id(view["id"]))
+        if in_use:
+            record = self.client.request("PATCH", path, json_body=dict(content, auto_push=True), idempotent=False,
+                                         landed=self._pushed(view["id"], content))
+        else:
+            record = self.client.patch(path, dict(content))
         if record.get("job_id"):
             extra["push_job"] = self._wait_push(record["job_id"])
         return self._result(True, record, template_view(record), **extra)
+
+    def _pushed(self, template_id, content):
+        """landed() of an auto-push PATCH: sending it twice would start a second push job, so look for the change and its job."""
+        push_job = new_job_lookup(self.client, BULK_PATH, lambda job: job.get("operation") == "applypolicytemplate"
+                                  and job.get("policy_template_id") == template_id)
+
+        def lookup():
+            record = self.client.get("%s/%s" % (TEMPLATES_PATH, path_id(template_id)))
+            if content_differs(template_view(record), content):
+                return None
+            job = push_job()
+            return dict(record, job_id=job["id"]) if job else record
+        return lookup
 
     def _wait_push(self, job_id):
         """The auto-push job (a bulk job in CCKM): waited for when wait=true; its failures fail the task."""

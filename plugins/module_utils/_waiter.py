@@ -22,6 +22,27 @@ def job_status(job):
     return (job or {}).get("overall_status")
 
 
+def new_job_lookup(client, path, matches):
+    """A ``landed()`` for a POST that starts a job, to be built just before sending it.
+
+    Jobs carry no client-chosen key, so after an ambiguous failure the job the POST may have started is the
+    matching one newer than the newest job listed now; an earlier, identical job (a previous run's, or one
+    that already finished) is never mistaken for it, and a fast job that finished is still found.
+    """
+    newest = (client.get(path, params={"sort": "-createdAt", "skip": 0, "limit": 1}) or {}).get("resources") or []
+    since = str(newest[0].get("createdAt") or "") if newest else ""
+    known = {job.get("id") for job in newest}
+
+    def lookup():
+        for job in client.paginate(path, {"sort": "-createdAt"}, page_size=50):
+            if str(job.get("createdAt") or "") < since:
+                return None
+            if job.get("id") not in known and matches(job):
+                return job
+        return None
+    return lookup
+
+
 class Waiter:
     """Polls ``fetch()`` until ``done(result)``; ``wait_timeout`` is one budget for the whole wait.
 

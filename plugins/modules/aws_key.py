@@ -36,7 +36,10 @@ options:
   alias:
     description:
       - Alias identifying the key in O(kms) and O(region), with or without the C(alias/) prefix.
-      - The key is created with this alias when it does not exist and O(state=present).
+      - 1 to 250 letters, digits, C(/), C(_) and C(-) after the prefix, not beginning with C(alias/aws/) (reserved by AWS);
+        O(aliases) follow the same rules.
+      - The key is created with this alias when it does not exist and O(state=present); an unknown O(kms) or a region
+        O(kms) does not manage then fails before anything is written.
     type: str
   state:
     description:
@@ -58,7 +61,7 @@ options:
         material with O(import_material).
     type: bool
   description:
-    description: Key description.
+    description: Key description, at most 8192 characters.
     type: str
   key_usage:
     description:
@@ -96,6 +99,7 @@ options:
   tags:
     description:
       - Tags of the key as a dictionary. Unset means tags are not managed.
+      - Keys have 1 to 128 characters and must not begin with C(aws:); values have at most 256 characters.
       - CCKM's own C(cckm_policy_template_id) tag cannot be set here and is never removed.
     type: dict
   purge_tags:
@@ -399,6 +403,9 @@ aws_key:
     rotation_period_days:
       description: Automatic rotation period in days.
       type: int
+    rotated_at:
+      description: When CCKM last rotated the key material (O(rotate_now)); null if never.
+      type: str
     deletion_date:
       description: When a key pending deletion will be deleted.
       type: str

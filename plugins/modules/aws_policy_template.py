@@ -38,7 +38,7 @@ options:
       - With neither O(kms) nor O(account_id) the template cannot be applied to keys and needs O(policy).
     type: str
   account_id:
-    description: AWS account ID whose keys (of any KMS container of that account) may use the template.
+    description: AWS account ID (12 digits) whose keys (of any KMS container of that account) may use the template.
     type: str
   policy:
     description:

@@ -32,7 +32,7 @@ options:
     type: str
     required: true
   aws_region:
-    description: AWS region of the BYOK key and template, for example V(us-east-1).
+    description: AWS region name of the BYOK key and template, for example V(us-east-1).
     type: str
     required: true
   token:

@@ -99,6 +99,7 @@ def create_app(config):
         fault = emu.faults.decide(request.method, template)
         if fault is None:
             return None
+        emu.stats.record_fault(f"{request.method} {template}", fault)
         if fault.phase == "after":
             flask.g.after_fault = fault
             return None

@@ -32,26 +32,37 @@ def route_template(rule, view_args, path):
 
 
 class Stats:
-    """Request counters per ``"METHOD /route/template"``."""
+    """Request counters per ``"METHOD /route/template"``, and the faults injected (so tests can report exact figures)."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._routes = collections.Counter()
+        self._faults = collections.Counter()
+        self._ambiguous = 0
 
     def record(self, key):
         """Count one request."""
         with self._lock:
             self._routes[key] += 1
 
-    def snapshot(self):
-        """``{"requests": N, "routes": {...}}``."""
+    def record_fault(self, key, fault):
+        """Count one injected fault (rule or random); ``after`` faults are the ambiguous ones (the change was applied)."""
         with self._lock:
-            return {"requests": sum(self._routes.values()), "routes": dict(sorted(self._routes.items()))}
+            self._faults[key] += 1
+            self._ambiguous += fault.phase == "after"
+
+    def snapshot(self):
+        """``{"requests": N, "routes": {...}, "faults": {"injected": N, "ambiguous": N, "routes": {...}}}``."""
+        with self._lock:
+            faults = {"injected": sum(self._faults.values()), "ambiguous": self._ambiguous, "routes": dict(sorted(self._faults.items()))}
+            return {"requests": sum(self._routes.values()), "routes": dict(sorted(self._routes.items())), "faults": faults}
 
     def reset(self):
         """Zero all counters."""
         with self._lock:
             self._routes.clear()
+            self._faults.clear()
+            self._ambiguous = 0
 
 
 @dataclasses.dataclass

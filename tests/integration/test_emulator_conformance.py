@@ -568,6 +568,9 @@ def test_random_faults(emulator_factory):
     assert {500, 503, 429, "drop"} <= outcomes
     assert outcomes <= {500, 502, 503, 429, "drop"}
     assert emulator.stats()["requests"] == 40
+    faults = emulator.stats()["faults"]
+    assert faults["injected"] == 40 and faults["routes"] == {"GET /api/v1/cckm/aws/kms": 20, "POST /api/v1/cckm/aws/kms": 20}
+    assert 0 < faults["ambiguous"] < 20
     emulator.control("POST", "config", {"fault_rate": 0})
     ok(emulator.api("GET", "cckm/aws/kms"))
 
@@ -589,6 +592,8 @@ def test_deterministic_faults_and_ambiguous_writes(emu):
         emu.api("POST", f"{KEYS}/{keys[0]['id']}/disable")
     assert emu.aws_keys()[0]["KeyState"] == "Disabled"
     assert emu.control("GET", "faults")["rules"] == []
+    assert emu.stats()["faults"] == {"injected": 3, "ambiguous": 2, "routes": {
+        "POST /api/v1/cckm/aws/keys": 2, "POST /api/v1/cckm/aws/keys/{id}/disable": 1}}
     emu.control("POST", "faults", {"rules": [{"method": "GET", "path": "/api/v1/cckm/aws/kms", "status": 401, "count": 1}]})
     error(emu.session.get(f"{emu.url}/api/v1/cckm/aws/kms", headers={"Authorization": f"Bearer {emu.token()}"}, timeout=10), 401,
           "NCERRUnauthorizedAccess")
@@ -616,7 +621,7 @@ def test_stats_count_routes_not_control_calls(emu):
                       "GET /api/v1/cckm/aws/keys/{id}": 1, "GET /api/v1/cckm/aws/kms/{id}": 1}
     assert emu.stats()["requests"] == 5
     emu.control("POST", "stats/reset")
-    assert emu.stats() == {"requests": 0, "routes": {}}
+    assert emu.stats() == {"requests": 0, "routes": {}, "faults": {"injected": 0, "ambiguous": 0, "routes": {}}}
 
 
 def test_reset_restores_seed_state_and_settings(emu):

@@ -7,7 +7,7 @@ import responses
 from responses import matchers
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import (
-    AccessDenied, ApiError, AuthenticationError, TransportError)
+    AccessDenied, ApiError, AuthenticationError, NotFound, TransportError)
 from ansible_collections.ciphertrust.cckm.tests.unit.fakes import HOST, TOKENS, make_jwt
 
 KEYS = HOST + "/api/v1/cckm/aws/keys"
@@ -170,6 +170,24 @@ def test_create_that_did_not_land_is_sent_again(make_client):
     assert result == {"id": "k1"}
     assert len(lookups) == 1
     assert len(calls("POST", KEYS)) == 2
+
+
+@responses.activate
+def test_delete_answered_404_after_an_ambiguous_failure_has_done_its_work(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.delete(KEYS + "/t1", status=500, json={})
+    responses.delete(KEYS + "/t1", status=404, json={"codeDesc": "NCERRResourceNotFound", "message": "not found"})
+    assert make_client().delete("/api/v1/cckm/aws/keys/t1") is None
+    assert len(calls("DELETE", KEYS + "/t1")) == 2
+
+
+@responses.activate
+def test_delete_answered_404_without_an_earlier_ambiguous_attempt_is_not_found(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.delete(KEYS + "/t1", status=429, json={})
+    responses.delete(KEYS + "/t1", status=404, json={"codeDesc": "NCERRResourceNotFound", "message": "not found"})
+    with pytest.raises(NotFound):
+        make_client().delete("/api/v1/cckm/aws/keys/t1")
 
 
 @responses.activate

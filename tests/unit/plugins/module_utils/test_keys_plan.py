@@ -187,3 +187,44 @@ def test_apply_does_not_wait_for_a_replica_already_created():
     actions = plan(current, desired(replica_regions=["eu-west-1"]))
     apply(client, "cckm-1", actions, wait=(5, 0))
     assert client.calls == [("/api/v1/cckm/aws/keys/cckm-1/replicate-key", {"replica_region": "eu-west-1"}, False, True)]
+
+
+def test_rotate_material_landed_only_when_cckm_stamped_a_new_rotation():
+    """After a lost answer, a new rotated_at tells the rotation happened, so it is not rotated twice."""
+    action = plan(managed_view(record(rotated_at="2024-01-01T00:00:00.000000Z")), desired(rotate_now=True))[0]
+    assert action.name == "rotate-material" and action.idempotent is False
+    assert action.landed(record(rotated_at="2024-01-01T00:00:00.000000Z")) is False
+    assert action.landed(record(rotated_at="2024-06-01T00:00:00.000000Z")) is True
+    first = plan(managed_view(record(rotated_at="")), desired(rotate_now=True))[0]
+    assert first.landed(record(rotated_at="")) is False and first.landed(record(rotated_at="2024-06-01T00:00:00.000000Z")) is True
+
+
+class LostReplicaAnswerClient(RecordingClient):
+    """replicate-key's answer was lost: the landed check hands back the primary; the replica is Creating until read twice."""
+
+    def __init__(self):
+        super().__init__()
+        self.reads = 0
+
+    def post(self, path, body=None, idempotent=None, landed=None):
+        self.calls.append((path, body, idempotent, landed is not None))
+        return record(multi=MR)
+
+    def paginate(self, path, params=None):
+        self.calls.append((path, params))
+        return [self.get(path + "/replica-1")]
+
+    def get(self, path, params=None):
+        self.reads += 1
+        replica = record(multi=dict(MR, MultiRegionKeyType="REPLICA"), id="replica-1", region="eu-west-1")
+        replica["aws_param"]["KeyState"] = "Creating" if self.reads < 3 else "Enabled"
+        return replica
+
+
+def test_apply_waits_for_a_replica_whose_answer_was_lost():
+    client = LostReplicaAnswerClient()
+    actions = plan(managed_view(record(multi=MR)), desired(replica_regions=["eu-west-1"]))
+    apply(client, "cckm-1", actions, wait=(5, 0))
+    lookup = client.calls[1]
+    assert lookup[0] == "/api/v1/cckm/aws/keys" and lookup[1]["region"] == ["eu-west-1"], client.calls
+    assert client.reads == 3, "apply returned while the replica was still Creating"
