@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import OptionError
+
 _CONSTRAINTS = ("mutually_exclusive", "required_together", "required_one_of", "required_if", "required_by")
 
 
@@ -66,3 +68,13 @@ WAIT = ArgumentSpec({
     "wait_timeout": {"type": "int", "default": 600},
     "wait_sleep": {"type": "float", "default": 2},
 })
+
+
+def check_range(params, name, low, high):
+    """AWS limits of a number option, checked before the first write rather than refused halfway through."""
+    value = params.get(name)
+    if value is not None and not low <= value <= high:
+        raise OptionError(name, "must be between %d and %d, got %d" % (low, high, value))
+
+
+PENDING_WINDOW_DAYS = (7, 30)

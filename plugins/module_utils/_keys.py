@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import PENDING_WINDOW_DAYS, check_range
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS, path_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import Conflict, NotFound, OptionError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
@@ -188,12 +189,6 @@ def managed_view(record):
 # -- desired state ----------------------------------------------------------------------------------
 
 
-def _in_range(params, name, low, high):
-    value = params.get(name)
-    if value is not None and not low <= value <= high:
-        raise OptionError(name, "must be between %d and %d, got %d" % (low, high, value))
-
-
 # AWS limits, checked here so a bad value fails before the first write rather than halfway through a plan.
 ALIAS_MAX = 250  # 256 characters with the alias/ prefix
 DESCRIPTION_MAX = 8192
@@ -227,8 +222,8 @@ def _check_tags(tags):
 def desired_from_params(params):
     """The desired key state from module options (None = unmanaged), validated before any request."""
     desired = dict(params)
-    _in_range(params, "pending_window_days", 7, 30)
-    _in_range(params, "rotation_period_days", 90, 2560)
+    check_range(params, "pending_window_days", *PENDING_WINDOW_DAYS)
+    check_range(params, "rotation_period_days", 90, 2560)
     if params.get("alias") is not None:
         desired["alias"] = _alias("alias", params["alias"])
     if params.get("aliases") is not None:

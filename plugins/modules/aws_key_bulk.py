@@ -162,7 +162,7 @@ failures:
   type: int
 """
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import WAIT, ArgumentSpec
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import PENDING_WINDOW_DAYS, WAIT, ArgumentSpec, check_range
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._bulk import ensure_bulk
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
 
@@ -183,9 +183,7 @@ SPEC = WAIT.merge(ArgumentSpec(
 
 
 def _run(module):
-    days = module.params["pending_window_days"]
-    if not 7 <= days <= 30:
-        module.fail_json(msg="pending_window_days: must be between 7 and 30, got %d" % days)
+    check_range(module.params, "pending_window_days", *PENDING_WINDOW_DAYS)
     return ensure_bulk(module)
 
 

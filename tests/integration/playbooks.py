@@ -68,7 +68,7 @@ def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, exp
     """Write a one-play playbook with ``tasks`` and run it; asserts the exit code unless expect_rc is None.
 
     ``hosts`` ({name: vars}) runs the play on that inventory (all local) instead of localhost. Every run
-    is scanned for secrets (``env``'s password and tokens, ``secrets``, JWTs) in its output and results:
+    is scanned for secrets (``env``'s password and tokens, ``secrets``, JWTs) in its output, log file and results:
     a leak fails the test, and the scan is counted in docs/reliability.md.
     """
     play = [{"name": "integration", "hosts": "all" if hosts else "localhost", "connection": "local", "gather_facts": False,
@@ -89,6 +89,7 @@ def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, exp
         "ANSIBLE_NOCOLOR": "true",
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
         "CCKM_TEST_RESULTS": str(results),
+        "ANSIBLE_LOG_PATH": str(playbook.with_suffix(".log")),  # the log file AWX-like setups keep is scanned too
     })
     run_env.update(env)
     command = [ANSIBLE_PLAYBOOK, str(playbook)]
@@ -108,9 +109,10 @@ def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, exp
     proc = subprocess.run(command, cwd=str(ROOT), env=run_env, capture_output=True, text=True, timeout=600, check=False)
     output = proc.stdout + proc.stderr
     records = json.loads(results.read_text()) if results.exists() else []
-    leaks = secret_leaks(output + results.read_text() if results.exists() else output, env, secrets)
+    written = "".join(path.read_text(errors="replace") for path in (results, playbook.with_suffix(".log")) if path.exists())
+    leaks = secret_leaks(output + written, env, secrets)
     reliability_report.record("secret scan of every playbook run of the integration tests", leaks=len(leaks))
-    assert not leaks, "secret leaked into the output or results of %s" % playbook.name
+    assert not leaks, "secret leaked into the output or results of %s: %s" % (playbook.name, ", ".join(leak[:4] + "..." for leak in leaks))
     if expect_rc is not None:
         assert proc.returncode == expect_rc, output[-6000:]
     return PlaybookRun(proc.returncode, output, records)

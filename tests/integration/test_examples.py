@@ -22,7 +22,7 @@ def examples_of(path):
 def test_examples_run(module, emu, tmp_path):
     emu.control("POST", "/_emulator/cckm/keys", {"count": 2, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "ex-"})
     variables = {"cm_host": emu.url, "cm_username": "admin", "cm_password": "admin", "clumio_url": emu.url, "clumio_token": "clumio-test-token"}
-    tasks = [{"name": "example variables", "ansible.builtin.set_fact": variables}]
+    tasks = [{"name": "example variables", "ansible.builtin.set_fact": variables, "no_log": True}]  # as a vault would keep them
     tasks += examples_of(module)
-    run = run_playbook(tmp_path, tasks, {})
+    run = run_playbook(tmp_path, tasks, {}, secrets=("clumio-test-token",))
     assert not [r for r in run.records if r["status"] == "failed"]
