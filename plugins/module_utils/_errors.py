@@ -7,6 +7,12 @@
 from __future__ import annotations
 
 
+def shown(value):
+    """A value for an error message, cut short: a 10,000-character option must not become a 10,000-character message."""
+    text = str(value)
+    return repr(text) if len(text) <= 60 else "%r... (%d characters)" % (text[:60], len(text))
+
+
 class CckmError(Exception):
     """Base of every error the collection raises on purpose."""
 

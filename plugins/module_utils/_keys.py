@@ -11,7 +11,7 @@ import re
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import PENDING_WINDOW_DAYS, check_range
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS, path_id
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import Conflict, NotFound, OptionError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import Conflict, NotFound, OptionError, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import (
     POLICY_LISTS, TEMPLATE_TAG, alias_name, as_policy, compare_tags, looks_like_id, policies_differ, tags_to_dict,
@@ -195,28 +195,22 @@ DESCRIPTION_MAX = 8192
 TAG_KEY_MAX, TAG_VALUE_MAX = 128, 256
 
 
-def _shown(value):
-    """A value for an error message, cut short: a 10,000-character option must not become a 10,000-character message."""
-    text = str(value)
-    return repr(text) if len(text) <= 60 else "%r... (%d characters)" % (text[:60], len(text))
-
-
 def _alias(option, alias):
     """The alias name without prefix, or an OptionError when AWS would refuse it."""
     name = alias_name(alias)
     if not name or len(name) > ALIAS_MAX or not re.fullmatch(r"[a-zA-Z0-9/_-]+", name):
-        raise OptionError(option, "%s is not a valid alias name (1 to %d letters, digits, '/', '_', '-')" % (_shown(alias), ALIAS_MAX))
+        raise OptionError(option, "%s is not a valid alias name (1 to %d letters, digits, '/', '_', '-')" % (shown(alias), ALIAS_MAX))
     if name.startswith("aws/"):
-        raise OptionError(option, "%s: aliases beginning with alias/aws/ are reserved for AWS managed keys" % _shown(alias))
+        raise OptionError(option, "%s: aliases beginning with alias/aws/ are reserved for AWS managed keys" % shown(alias))
     return name
 
 
 def _check_tags(tags):
     for name, value in tags.items():
         if not 1 <= len(name) <= TAG_KEY_MAX or name.startswith("aws:"):
-            raise OptionError("tags", "tag key %s: 1 to %d characters, not beginning with aws:" % (_shown(name), TAG_KEY_MAX))
+            raise OptionError("tags", "tag key %s: 1 to %d characters, not beginning with aws:" % (shown(name), TAG_KEY_MAX))
         if len(value) > TAG_VALUE_MAX:
-            raise OptionError("tags", "the value of tag %s is longer than %d characters" % (_shown(name), TAG_VALUE_MAX))
+            raise OptionError("tags", "the value of tag %s is longer than %d characters" % (shown(name), TAG_VALUE_MAX))
 
 
 def desired_from_params(params):
@@ -307,8 +301,6 @@ def find_key(client, key_id=None, kms=None, region=None, alias=None):
     found = [view["resource"] for view in list_keys(client, filters, include_resource=True)]
     if key_id is not None and not key_id.startswith("arn:") and region is None:
         found.sort(key=lambda r: ((r.get("aws_param") or {}).get("MultiRegionConfiguration") or {}).get("MultiRegionKeyType") == "REPLICA")
-    if not found and key_id is None and kms is not None:
-        _check_scope(client, kms, region)
     return _first_live(found)
 
 
@@ -317,7 +309,7 @@ def _check_scope(client, kms, region):
     record = resolve_kms(client, [kms])[0]
     regions = record.get("regions") or []
     if region is not None and regions and region not in regions:
-        raise OptionError("region", "%s is not a region of KMS %s (regions: %s)" % (_shown(region), record.get("name"), ", ".join(regions)))
+        raise OptionError("region", "%s is not a region of KMS %s (regions: %s)" % (shown(region), record.get("name"), ", ".join(regions)))
 
 
 # -- planning (pure) --------------------------------------------------------------------------------
@@ -674,6 +666,8 @@ def ensure_key(module):
     client = module.client()
     resolve_template(client, desired, module.check_mode, module.warn)
     record = find_key(client, params.get("id"), params.get("kms"), params.get("region"), desired.get("alias"))
+    if record is None and params.get("id") is None and params.get("kms") is not None:
+        _check_scope(client, params["kms"], params.get("region"))
     if record is not None and desired.get("kms") is None:
         desired.update(kms=record.get("kms"), region=record.get("region"))
     if record is not None and record.get("gone"):

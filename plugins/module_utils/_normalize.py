@@ -13,12 +13,18 @@ TEMPLATE_TAG = "cckm_policy_template_id"
 # The IAM lists CCKM generates a key policy from (keys and templates alike).
 POLICY_LISTS = ("key_admins", "key_admins_roles", "key_users", "key_users_roles", "external_accounts")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")  # not \d: it also matches other scripts' digits
 ALIAS_PREFIX = "alias/"
 
 
 def looks_like_id(value):
     """True for a UUID: CCKM ids (and AWS key ids) look like this, names and aliases do not."""
     return bool(_UUID.fullmatch(str(value or "")))  # not match(): "$" also matches before a trailing newline
+
+
+def looks_like_account_id(value):
+    """True for an AWS account ID: exactly 12 ASCII digits."""
+    return bool(_ACCOUNT_ID.fullmatch(str(value or "")))
 
 
 def alias_name(alias):

@@ -16,7 +16,8 @@ import hmac
 import re
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import list_wallets
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import AccessDenied, CckmError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import AccessDenied, CckmError, shown
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import looks_like_account_id
 
 PATH = "/wallets/_post-process"
 RESOURCE = "post-process-kms"
@@ -25,7 +26,6 @@ MASK = "********"
 # The request body, in the order of Clumio's documentation (request_type is added by the plan).
 BODY_FIELDS = ("account_native_id", "aws_region", "token", "role_arn", "role_external_id", "role_id",
                "intermediate_role_arn", "multi_region_cmk_key_id", "created_multi_region_cmk", "version")
-_ACCOUNT_RE = re.compile(r"[0-9]{12}")  # not \d: it also matches other scripts' digits
 _REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 _MAX_VERSION = 2 ** 64 - 1
 
@@ -46,10 +46,10 @@ def validate(params):
     for name in ("account_native_id", "aws_region"):
         if not (params.get(name) or "").strip():
             problems.append("%s is required and must not be empty" % name)
-    if params.get("account_native_id") and not _ACCOUNT_RE.fullmatch(params["account_native_id"].strip()):
-        problems.append("account_native_id must be a 12-digit AWS account ID, got %r" % params["account_native_id"][:60])
+    if params.get("account_native_id") and not looks_like_account_id(params["account_native_id"].strip()):
+        problems.append("account_native_id must be a 12-digit AWS account ID, got %s" % shown(params["account_native_id"]))
     if (params.get("aws_region") or "").strip() and not _REGION_RE.fullmatch(params["aws_region"]):
-        problems.append("aws_region must be an AWS region name like us-east-1, got %r" % params["aws_region"][:60])
+        problems.append("aws_region must be an AWS region name like us-east-1, got %s" % shown(params["aws_region"]))
     if params.get("token") is not None and not params["token"].strip():
         problems.append("token must not be empty (omit it to use the wallet's token)")
     version = params.get("version")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import API, AWS, path_id
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, Conflict, NotFound, OptionError, WaitTimeout
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, Conflict, NotFound, OptionError, WaitTimeout, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import list_keys
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter, new_job_lookup
@@ -218,7 +218,7 @@ def ensure_schedule(module):
     if not schedule.get("run_at"):
         raise OptionError("schedule.run_at", "a cron expression is required when the schedule is present")
     if not CRON.fullmatch(schedule["run_at"].strip()):
-        raise OptionError("schedule.run_at", "%r is not a cron expression with five fields, like '0 2 * * *'" % schedule["run_at"][:60])
+        raise OptionError("schedule.run_at", "%s is not a cron expression with five fields, like '0 2 * * *'" % shown(schedule["run_at"]))
     desired = _schedule_body(Scope.from_params(client, params), schedule)
     wanted = _schedule_view(desired)
     if before == wanted:

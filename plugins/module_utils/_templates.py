@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS, path_id
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import KEYS_PATH
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS, TEMPLATE_TAG, as_policy, policies_differ
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import (
+    POLICY_LISTS, TEMPLATE_TAG, as_policy, looks_like_account_id, policies_differ,
+)
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter, new_job_lookup
 
 TEMPLATES_PATH = AWS + "/templates"
@@ -128,8 +128,8 @@ class TemplateTask:
         params = self.params
         if not params.get("id") and not params.get("name"):
             raise OptionError(("name", "id"), "one of them is required")
-        if params.get("account_id") is not None and not re.fullmatch(r"[0-9]{12}", params["account_id"]):
-            raise OptionError("account_id", "must be a 12-digit AWS account ID, got %r" % params["account_id"][:60])
+        if params.get("account_id") is not None and not looks_like_account_id(params["account_id"]):
+            raise OptionError("account_id", "must be a 12-digit AWS account ID, got %s" % shown(params["account_id"]))
         content = desired_content(params)
         if params["state"] == "present" and not params.get("kms") and not params.get("account_id") and not (content and "policy" in content):
             raise OptionError(("kms", "account_id", "policy"), "a template with neither kms nor account_id needs a policy")
