@@ -18,6 +18,11 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 READY_TIMEOUT = 30
 
 
+def write_routes(routes):
+    """The routes of a stats snapshot that can change state: everything but reads and logins (which create nothing)."""
+    return {route: n for route, n in routes.items() if not route.startswith("GET ") and route != "POST /api/v1/auth/tokens"}
+
+
 class EmulatorError(RuntimeError):
     """The emulator could not be started or a control call failed."""
 
@@ -109,6 +114,10 @@ class Emulator:
     def stats(self):
         """``{"requests": N, "routes": {...}}``."""
         return self.control("GET", "stats")
+
+    def writes(self):
+        """The state-changing requests counted so far, per route (see :func:`write_routes`)."""
+        return write_routes(self.stats()["routes"])
 
     def aws_keys(self, region="us-east-1", account_id="123456789012"):
         """Ground truth of the AWS side for one account and region."""

@@ -43,6 +43,10 @@ class PlaybookRun:
         assert matching, "task %r did not run; output:\n%s" % (name, self.output[-4000:])
         return matching[-1]["result"]
 
+    def failed_tasks(self):
+        """Names of the tasks that failed (ignored failures included)."""
+        return [r["task"] for r in self.records if r["status"] == "failed"]
+
     def changed_tasks(self):
         """Names of the tasks that reported a change (what PLAY RECAP counts as changed)."""
         return [r["task"] for r in self.records if r["status"] == "ok" and r["result"].get("changed")]

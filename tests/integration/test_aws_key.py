@@ -27,10 +27,6 @@ def truth(emu, region="us-east-1"):
     return {k["Aliases"][0].replace("alias/", "") if k["Aliases"] else k["KeyId"]: k for k in emu.aws_keys(region)}
 
 
-def writes(emu):
-    return {route: n for route, n in emu.stats()["routes"].items() if not route.startswith("GET ") and "auth/tokens" not in route}
-
-
 def make_template(emu, name="tpl-app"):
     response = emu.api("POST", "cckm/aws/templates", json={"name": name, "kms": "aws-kms", "key_users": ["bob"]})
     assert response.status_code == 201, response.text
@@ -115,7 +111,7 @@ def check_then_real(emu, tmp_path, options, region="us-east-1"):
     emu.control("POST", "/_emulator/stats/reset")
     predicted = run_one(emu, tmp_path, options, check=True)
     assert emu.aws_keys(region) == ground
-    assert writes(emu) == {}
+    assert emu.writes() == {}
     real = run_one(emu, tmp_path, options)
     assert predicted["changed"] == real["changed"]
     assert [a["description"] for a in predicted["actions"]] == [a["description"] for a in real["actions"]]
@@ -198,7 +194,7 @@ def test_conflicting_options_fail_before_any_write(emu, tmp_path, options, names
     emu.control("POST", "/_emulator/stats/reset")
     result = run_one(emu, tmp_path, options, expect_rc=2)
     assert all(name in result["msg"] for name in names), result["msg"]
-    assert writes(emu) == {} and emu.aws_keys() == ground
+    assert emu.writes() == {} and emu.aws_keys() == ground
 
 
 def test_lost_create_response_still_makes_exactly_one_key(emu, tmp_path):

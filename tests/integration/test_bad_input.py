@@ -14,7 +14,7 @@ import pytest
 
 import reliability_report
 from playbooks import connection_env, run_playbook
-from tests.emulator.harness import Emulator
+from tests.emulator.harness import Emulator, write_routes
 
 PASSWORD = "Bad-Input-Pw1"
 CLUMIO_TOKEN = "clumio-test-token"
@@ -252,11 +252,6 @@ def ground_truth(emulator):
     }
 
 
-def writes(routes):
-    """Every request but reads and logins: any at all is a bug, since every case is invalid."""
-    return {route: n for route, n in routes.items() if not route.startswith("GET ") and route != "POST /api/v1/auth/tokens"}
-
-
 def run_table(tmp_path):
     """Run every case against a fresh private emulator, the table split over a few concurrent playbooks."""
     with Emulator("--job-delay", "0.05", "--password", PASSWORD, password=PASSWORD) as emulator:
@@ -276,7 +271,8 @@ def run_table(tmp_path):
     results = {record["task"]: {"status": record["status"], "msg": str(record["result"].get("msg", ""))}
                for run in runs for record in run.records}
     changed = sorted(name for name in before if before[name] != after[name])
-    return {"results": results, "writes": writes(routes), "changed": changed, "output": "\n".join(run.output[-3000:] for run in runs)}
+    # Any write at all is a bug: every case is invalid.
+    return {"results": results, "writes": write_routes(routes), "changed": changed, "output": "\n".join(run.output[-3000:] for run in runs)}
 
 
 def problems(result, names):

@@ -17,6 +17,7 @@ import yaml
 
 import reliability_report
 from playbooks import ROOT, connection_env, role_task, run_playbook
+from tests.emulator.harness import write_routes
 
 PASSWORD = "Faults-Passw0rd"
 SEED = 20240601
@@ -122,10 +123,6 @@ def duplicates(faulty, clean):
     return extra
 
 
-def failed(run):
-    return [r["task"] for r in run.records if r["status"] == "failed"]
-
-
 def env_for(emu):
     return connection_env(emu, password=PASSWORD, CIPHERTRUST_RETRIES=10, CLUMIO_API_BASE_URL=emu.url, CLUMIO_API_TOKEN=CLUMIO_TOKEN)
 
@@ -151,11 +148,6 @@ def play(emu, tmp_path, tasks, label, **options):
     return run_playbook(folder, tasks, env_for(emu), expect_rc=None, **options)
 
 
-def writes(routes):
-    """The write routes of a stats snapshot (token requests excluded: they create nothing)."""
-    return {route: n for route, n in routes.items() if not route.startswith("GET ") and "auth/tokens" not in route}
-
-
 def converge(emulator_factory, tmp_path, test, tasks, setup=None, once=(), ambiguous=None):
     """Clean run, faulty run, then the faulty emulator again (minus the ``once`` tasks) must report no change.
 
@@ -170,21 +162,21 @@ def converge(emulator_factory, tmp_path, test, tasks, setup=None, once=(), ambig
                 setup(emu)
             emu.control("POST", "stats/reset")
     first = play(clean, tmp_path, tasks, "clean")
-    assert failed(first) == [], first.output[-4000:]
+    assert first.failed_tasks() == [], first.output[-4000:]
     clean.routes = clean.stats()["routes"]
     if ambiguous:
         kind = {"drop": True} if ambiguous == "drop" else {"status": 500}
         faulty.control("POST", "faults", {"rules": [dict(kind, method=route.split(" ")[0], path=route.split(" ")[1], count=n, phase="after")
-                                                    for route, n in writes(clean.routes).items()]})
+                                                    for route, n in write_routes(clean.routes).items()]})
     run = play(faulty, tmp_path, tasks, "faulty", verbosity=3, diff=True)  # run_playbook scans this -vvv output for secrets
     faulty.routes = faulty.stats()["routes"]
     with faults_paused(clean), faults_paused(faulty):
         clean_state, faulty_state = snapshot(clean), snapshot(faulty)
     again = play(faulty, tmp_path, [t for t in tasks if t["name"] not in once], "again")
     faults = faulty.stats()["faults"]
-    failures = failed(run) + failed(again)
+    failures = run.failed_tasks() + again.failed_tasks()
     reliability_report.record(test, runs=3, faults=faults["injected"], failures=len(failures), duplicates=duplicates(faulty_state, clean_state))
-    assert failures == [], "\n".join(r.output[-4000:] for r in (run, again) if failed(r))
+    assert failures == [], "\n".join(r.output[-4000:] for r in (run, again) if r.failed_tasks())
     assert faulty_state == clean_state
     assert again.changed_tasks() == [], again.output[-4000:]
     assert faults["injected"] > 0 and clean.stats()["faults"]["injected"] == 0
@@ -322,7 +314,7 @@ RESENDABLE = ("/enable", "/disable", "/update-description", "/add-tags", "/remov
 def test_ambiguous_write_on_every_route_converges_without_resending(emulator_factory, tmp_path, kind):
     clean, faulty = converge(emulator_factory, tmp_path, "ambiguous %s after apply: every write call" % kind, MODULE_TASKS,
                              setup=module_setup, once=ONCE, ambiguous=kind)
-    ambiguous = writes(clean.routes)
+    ambiguous = write_routes(clean.routes)
     actions = {route.rsplit("/", 1)[1] for route in ambiguous if "/keys/{id}/" in route}
     assert actions >= {"add-alias", "delete-alias", "schedule-deletion", "cancel-deletion", "import-material", "rotate-material",
                        "replicate-key", "enable", "disable"}, actions

@@ -16,10 +16,6 @@ def aliases(emulator):
     return sorted(a for k in emulator.aws_keys() for a in k["Aliases"])
 
 
-def failed(run):
-    return [r["task"] for r in run.records if r["status"] == "failed"]
-
-
 def test_ambiguous_create_key_leaves_one_key(emulator_factory, tmp_path):
     emulator = emulator_factory("--job-delay", "0.05", "--password", PASSWORD)
     emulator.control("POST", "/_emulator/faults", json={"rules": [
@@ -27,7 +23,7 @@ def test_ambiguous_create_key_leaves_one_key(emulator_factory, tmp_path):
     task = {"name": "k", MODULE: dict(WHERE, alias="rel-amb")}
     run = run_playbook(tmp_path, [task], connection_env(emulator, password=PASSWORD, CIPHERTRUST_RETRIES=10), expect_rc=None)
     dup = max(0, aliases(emulator).count("alias/rel-amb") - 1)
-    reliability_report.record("ambiguous POST keys", faults=1, failures=len(failed(run)), duplicates=dup)
+    reliability_report.record("ambiguous POST keys", faults=1, failures=len(run.failed_tasks()), duplicates=dup)
     assert dup == 0
     if run.returncode:
         assert "rel-amb" in run.output or "ambiguous" in run.output.lower(), run.output[-3000:]
@@ -40,8 +36,8 @@ def test_faulty_run_matches_clean_run(emulator_factory, tmp_path):
     run_playbook(tmp_path, tasks, connection_env(clean, password=PASSWORD))
     run = run_playbook(tmp_path, tasks, connection_env(faulty, password=PASSWORD, CIPHERTRUST_RETRIES=10), expect_rc=None)
     reliability_report.record("fault-rate 0.2: aws_key x3", runs=2, faults=faulty.stats()["faults"]["injected"],
-                              failures=len(failed(run)), duplicates=len(aliases(faulty)) - len(set(aliases(faulty))))
-    assert failed(run) == [], run.output[-4000:]
+                              failures=len(run.failed_tasks()), duplicates=len(aliases(faulty)) - len(set(aliases(faulty))))
+    assert run.failed_tasks() == [], run.output[-4000:]
     assert aliases(faulty) == aliases(clean)
 
 
@@ -67,7 +63,7 @@ def test_ten_forks_manage_ten_keys_at_once(emulator_factory, tmp_path):
     second = run_playbook(tmp_path, [task], env, hosts=hosts, forks=10)
     keys = {k["Aliases"][0]: k for k in emulator.aws_keys()}
     duplicates = len(aliases(emulator)) - len(set(aliases(emulator)))
-    reliability_report.record("10 forks, 10 keys, run twice", runs=2, failures=len(failed(first) + failed(second)), duplicates=duplicates)
+    reliability_report.record("10 forks, 10 keys, run twice", runs=2, failures=len(first.failed_tasks() + second.failed_tasks()), duplicates=duplicates)
     assert sorted(keys) == sorted("alias/rel-fork-%d" % i for i in range(10)) and duplicates == 0
     assert all(keys["alias/rel-fork-%d" % i]["Tags"] == {"owner": "node%d" % i} and keys["alias/rel-fork-%d" % i]["KeyRotationEnabled"]
                for i in range(10))
@@ -100,7 +96,7 @@ def test_two_plays_racing_on_one_alias_make_one_key(emulator_factory, tmp_path):
     results = [runs[name].result("k") for name in ("a", "b")]
     creates = emulator.stats()["routes"].get("POST /api/v1/cckm/aws/keys", 0)
     cckm = emulator.api("GET", "cckm/aws/keys", params={"alias": "rel-race", "limit": -1}).json()["total"]
-    reliability_report.record("two plays racing on one alias", runs=2, failures=sum(len(failed(r)) for r in runs.values()),
+    reliability_report.record("two plays racing on one alias", runs=2, failures=sum(len(r.failed_tasks()) for r in runs.values()),
                               duplicates=max(0, aliases(emulator).count("alias/rel-race") - 1) + max(0, cckm - 1))
     assert [runs[name].returncode for name in ("a", "b")] == [0, 0], runs["a"].output[-3000:] + runs["b"].output[-3000:]
     assert aliases(emulator).count("alias/rel-race") == 1 and cckm == 1
@@ -120,7 +116,7 @@ def test_token_expiring_mid_task_is_renewed(emulator_factory, tmp_path):
     task = {"name": "k", MODULE: dict(WHERE, alias="rel-ttl", tags={"a": "1"}, description="ttl", auto_rotation=True)}
     run = run_playbook(tmp_path, [task], connection_env(emulator, password=PASSWORD), expect_rc=None)
     logins = emulator.stats()["routes"].get("POST /api/v1/auth/tokens", 0)
-    reliability_report.record("token ttl 2 s, task longer than that", failures=len(failed(run)))
+    reliability_report.record("token ttl 2 s, task longer than that", failures=len(run.failed_tasks()))
     assert run.returncode == 0, run.output[-3000:]
     assert logins >= 2, "the task never needed a new token (%d logins): make it longer" % logins
     key = [k for k in emulator.aws_keys() if "alias/rel-ttl" in k["Aliases"]][0]
