@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import json
 
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import LOGIN
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import AuthenticationError
 
-TOKENS_PATH = "/api/v1/auth/tokens"
 DEFAULT_LIFETIME = 300.0
 RENEW_MARGIN = 60.0
 
@@ -75,7 +75,7 @@ class TokenCache:
     """Holds the current JWT; ``fetch`` logs in when there is none or it is about to expire.
 
     Renewal happens ``min(60 s, lifetime / 5)`` before expiry, so a 300 s token is renewed after 240 s and
-    a 2 s test token after 1.6 s. ``login(body)`` posts to /auth/tokens and returns the JSON answer.
+    a 2 s test token after 1.6 s. ``login(body)`` posts to the LOGIN endpoint and returns the JSON answer.
     """
 
     def __init__(self, grants, login, clock):
@@ -87,6 +87,7 @@ class TokenCache:
         self._jwt = None
         self._renew_at = 0.0
         self.logins = 0
+        self.issued = []   # every JWT and refresh token the server gave us: the module masks them in its output
 
     def fetch(self):
         if self._jwt is None or self._clock() >= self._renew_at:
@@ -111,9 +112,10 @@ class TokenCache:
 
     def _accept(self, answer, started):
         if not isinstance(answer, dict) or not answer.get("jwt"):
-            raise AuthenticationError(200, "POST", TOKENS_PATH, message="the answer holds no 'jwt'")
+            raise AuthenticationError(200, LOGIN.method, LOGIN.path, message="the answer holds no 'jwt'")
         lifetime = token_lifetime(answer)
         self._jwt = answer["jwt"]
+        self.issued.extend(str(answer[name]) for name in ("jwt", "refresh_token") if answer.get(name))
         self._renew_at = started + lifetime - min(RENEW_MARGIN, lifetime / 5.0)
         self.logins += 1
         new_refresh = answer.get("refresh_token")

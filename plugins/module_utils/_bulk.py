@@ -2,28 +2,34 @@
 # Copyright: ciphertrust.cckm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Many keys to a desired state with CCKM bulk jobs (seed 001).
+"""Many keys to a desired state with CCKM bulk jobs (seed 001), as one resource: the set of targeted keys.
 
 Keys are resolved with paged list calls, only keys not already in the desired state are sent, in jobs of
-at most 100 keys of one AWS account, all jobs of a step started before any is waited for.
+at most 100 keys of one AWS account; each job is one action, and all jobs of a step are started before
+any is waited for.
 """
 
 from __future__ import annotations
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS, path_id
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, NotFound, OptionError, WaitTimeout
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import KEYS_PATH, LIST_FILTERS, key_view, list_keys
+from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api, _jobs
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import PENDING_WINDOW_DAYS, check_range
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, NotFound, OptionError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import LIST_FILTERS, key_view, list_keys, list_records
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import alias_name, looks_like_id
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TEMPLATES_PATH
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter, job_done, new_job_lookup
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import resolve_template
 
-BULK_PATH = AWS + "/bulkjob"
 JOB_SIZE = 100
 QUERY_CHUNK = 100
 # The order in which operations run when one task needs several (cancel before enabling, etc.).
 STEPS = ("cancelkeydeletion", "applypolicytemplate", "enablekey", "disablekey", "schedulekeydeletion")
 PENDING = ("PendingDeletion", "PendingReplicaDeletion")
+# What each operation does to a key's view (the prediction of check mode, and of a real run's successful keys).
+EFFECTS = {"cancelkeydeletion": {"key_state": "Disabled", "enabled": False}, "enablekey": {"key_state": "Enabled", "enabled": True},
+           "disablekey": {"key_state": "Disabled", "enabled": False},
+           "schedulekeydeletion": {"key_state": "PendingDeletion", "enabled": False}}
+DONE = ("Success", "unchanged", "started", "planned")
 
 
 class BulkKeyErrors(CckmError):
@@ -105,7 +111,7 @@ def resolve_targets(client, params):
             for name in params_names:
                 for chunk in _chunks(wanted[kind], QUERY_CHUNK):
                     values = [alias_name(v) for v in chunk] if name == "alias" else chunk
-                    views.extend(key_view(r) for r in client.paginate(KEYS_PATH, {name: values}))
+                    views.extend(key_view(r) for r in list_records(client, {name: values}))
         missing, ambiguous = [], []
         for ref in refs:
             matching = {v["id"]: v for v in views if ref in (v["id"], v["key_id"], v["arn"]) or alias_name(ref) in v["aliases"]}
@@ -124,20 +130,6 @@ def resolve_targets(client, params):
     return sorted(found.values(), key=lambda v: (v["region"] or "", v["alias"] or "", v["id"]))
 
 
-def resolve_template(client, ref):
-    """(template id, AWS account id of its scope) for a template name or id."""
-    if ref is None:
-        return None, None
-    query = {"id": ref} if looks_like_id(ref) else {"name": ref}
-    template = client.find_one(TEMPLATES_PATH, query, lambda t: ref in (t.get("id"), t.get("name")))
-    if template is None:
-        raise OptionError("policy_template", "no policy template %r" % ref)
-    account = template.get("account_id")
-    if account in (None, "") and template.get("kms"):
-        account = resolve_kms(client, [template["kms"]], option="policy_template")[0].get("account_id")
-    return template["id"], None if account in (None, "") else str(account)
-
-
 def plan(views, state, template_id, template_account):
     """{operation: [[views of one job], ...]} in STEPS order, jobs split per AWS account and 100 keys."""
     if template_id and template_account:
@@ -152,114 +144,160 @@ def plan(views, state, template_id, template_account):
     return {op: [job for group in per_step[op].values() for job in _chunks(group, JOB_SIZE)] for op in STEPS if op in per_step}
 
 
-class BulkRunner:
-    """Start the planned jobs step by step, wait for each step's jobs together, collect per-key results."""
+def template_scope(client, template):
+    """The AWS account a template belongs to (its own, or its KMS container's), or None for a global template."""
+    account = template.get("account_id")
+    if account in (None, "") and template.get("kms"):
+        account = resolve_kms(client, [template["kms"]], option="policy_template")[0].get("account_id")
+    return None if account in (None, "") else str(account)
 
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client()
-        self.params = module.params
 
-    def job_body(self, operation, views, template_id):
+def _effect(operation, template_id):
+    return {"policy_template_id": template_id} if operation == "applypolicytemplate" else EFFECTS[operation]
+
+
+class BulkResource(Resource):
+    """aws_key_bulk: the keys named or matched, each brought to ``state`` (and ``policy_template``)."""
+
+    def __init__(self, params, client, warn):
+        super().__init__(params, client, warn)
+        check_range(params, "pending_window_days", *PENDING_WINDOW_DAYS)
+        if not params.get("keys") and not params.get("filters"):
+            raise OptionError(("keys", "filters", "cancel_job_ids"), "give the keys to converge (keys and/or filters)")
+        self.template_id = self.template_account = None
+        self.template_missing = False
+        self.jobs = []
+        self.results = {}
+
+    def read(self):
+        ref = self.params.get("policy_template")
+        if ref is not None:
+            template = resolve_template(self.client, ref)
+            self.template_missing = template is None
+            self.template_id = ref if template is None else template["id"]
+            self.template_account = None if template is None else template_scope(self.client, template)
+        views = resolve_targets(self.client, self.params)
+        self.results = {v["id"]: {"id": v["id"], "alias": v["alias"], "region": v["region"], "key_id": v["key_id"],
+                                  "previous_state": v["key_state"], "operations": [], "result": blocked(v, self.params["state"]) or "unchanged"}
+                        for v in views}
+        return Snapshot(None, views)
+
+    def plan(self, before):
+        steps = plan(before.view, self.params["state"], self.template_id, self.template_account)
+        self.summary = [{"operation": op, "jobs": len(jobs), "keys": sum(len(j) for j in jobs)} for op, jobs in steps.items()]
+        actions = []
+        for op, jobs in steps.items():
+            for job in jobs:
+                for view in job:
+                    self.results[view["id"]]["operations"].append(op)
+                actions.append(Action(op, _api.START_BULK_JOB, self.job_body(op, job), "%s on %d key(s)" % (op, len(job)),
+                                      _effect(op, self.template_id)))
+        return actions
+
+    def job_body(self, operation, views):
         body = {"operation": operation, "keys": [v["id"] for v in views]}
         if operation == "schedulekeydeletion":
             body["days"] = self.params["pending_window_days"]
         if operation == "applypolicytemplate":
-            body["policy_template_id"] = template_id
+            body["policy_template_id"] = self.template_id
         return body
 
-    def start(self, operation, views, template_id):
-        """POST one job; after an ambiguous failure, the job it started (same operation and keys, newer than any before)."""
-        body = self.job_body(operation, views, template_id)
+    @staticmethod
+    def _views_after(views, actions, applied=lambda key_id, action: True):
+        by_id = {v["id"]: dict(v) for v in views}
+        for action in actions:
+            for key_id in action.body["keys"]:
+                if applied(key_id, action):
+                    by_id[key_id].update(action.effect)
+        return [by_id[v["id"]] for v in views]
 
-        def same(job):
-            return job.get("operation") == body["operation"] and sorted(job.get("keys") or []) == sorted(body["keys"])
-        return self.client.post(BULK_PATH, body, landed=new_job_lookup(self.client, BULK_PATH, same))
+    def predict(self, before, actions):
+        if self.template_missing:
+            self.warn("policy_template %r does not exist yet; check mode assumes an earlier task creates it" % self.params["policy_template"])
+        for action in actions:
+            for key_id in action.body["keys"]:
+                self.results[key_id]["result"] = "planned"
+        return Snapshot(None, self._views_after(before.view, actions))
 
-    def wait_all(self, jobs):
-        """Poll every unfinished job until all are done; one wait_timeout budget for the step."""
-        state = {job["id"]: job for job in jobs}
-
-        def fetch():
-            for job_id, job in state.items():
-                if not job_done(job):
-                    state[job_id] = self.client.get("%s/%s" % (BULK_PATH, path_id(job_id)))
-            return list(state.values())
-        try:
-            return Waiter(fetch, done=lambda js: all(job_done(j) for j in js),
-                          describe=lambda js: ", ".join("%s %s" % (j["id"], j.get("overall_status")) for j in js if not job_done(j)),
-                          what="%d bulk job(s)" % len(jobs)).wait(self.params["wait_timeout"], self.params["wait_sleep"], first=jobs)
-        except WaitTimeout as exc:
-            if self.params["cancel_on_timeout"]:
-                for job in state.values():
-                    if not job_done(job):
-                        self.client.post("%s/%s/cancel" % (BULK_PATH, path_id(job["id"])), idempotent=True)
-                exc.args = (str(exc) + "; the unfinished jobs were cancelled (cancel_on_timeout=true)",)
-            raise
-
-    def run(self):
-        params = self.params
-        if params.get("cancel_job_ids"):
-            return self.cancel_jobs(params["cancel_job_ids"])
-        if not params.get("keys") and not params.get("filters"):
-            raise OptionError(("keys", "filters", "cancel_job_ids"), "give the keys to converge (keys and/or filters)")
-        template_id, template_account = resolve_template(self.client, params.get("policy_template"))
-        views = resolve_targets(self.client, params)
-        steps = plan(views, params["state"], template_id, template_account)
-        keys = {v["id"]: {"id": v["id"], "alias": v["alias"], "region": v["region"], "key_id": v["key_id"],
-                          "previous_state": v["key_state"], "operations": [], "result": blocked(v, params["state"]) or "unchanged"}
-                for v in views}
-        summary = [{"operation": op, "jobs": len(jobs), "keys": sum(len(j) for j in jobs)} for op, jobs in steps.items()]
-        for op, jobs in steps.items():
-            for job in jobs:
-                for view in job:
-                    keys[view["id"]]["operations"].append(op)
-                    keys[view["id"]]["result"] = "planned" if self.module.check_mode else keys[view["id"]]["result"]
-        result = {"changed": bool(steps), "plan": summary, "key_results": list(keys.values()), "jobs": [], "total": len(views)}
-        if self.module.check_mode or not steps:
-            return self._finish(result, keys)
-        for op, jobs in steps.items():
-            started = [self.start(op, job, template_id) for job in jobs]
-            result["jobs"].extend({"id": j["id"], "operation": op, "overall_status": j.get("overall_status"),
-                                   "keys": len(j.get("keys") or [])} for j in started)
+    def apply(self, before, actions):
+        if self.template_missing:
+            raise OptionError("policy_template", "no policy template %r" % self.params["policy_template"])
+        params, results = self.params, self.results
+        for op in STEPS:
+            step = [a for a in actions if a.name == op]
+            if not step:
+                continue
+            started = [_jobs.start(self.client, _jobs.BULK, action.body, _same_job(action.body)) for action in step]
+            self.jobs.extend({"id": j["id"], "operation": op, "overall_status": j.get("overall_status"),
+                              "keys": len(j.get("keys") or [])} for j in started)
             if not params["wait"]:
                 continue
-            finished = {j["id"]: j for j in self.wait_all(started)}
-            for entry in result["jobs"]:
+            finished = {j["id"]: j for j in _jobs.wait(self.client, _jobs.BULK, started, params["wait_timeout"], params["wait_sleep"],
+                                                       params["cancel_on_timeout"])}
+            for entry in self.jobs:
                 if entry["id"] in finished:
                     entry["overall_status"] = finished[entry["id"]].get("overall_status")
             for job in finished.values():
                 for key_id, text in (job.get("detailed_status") or {}).items():
-                    if key_id in keys and keys[key_id]["result"] in ("unchanged", "Success"):
-                        keys[key_id]["result"] = "Success" if str(text).lower() == "success" else "%s: %s" % (op, text)
+                    if key_id in results and results[key_id]["result"] in ("unchanged", "Success"):
+                        results[key_id]["result"] = "Success" if _jobs.succeeded(text) else "%s: %s" % (op, text)
         if not params["wait"]:
-            for key in keys.values():
+            for key in results.values():
                 if key["operations"]:
                     key["result"] = "started"
-        return self._finish(result, keys)
+        return Snapshot(None, self._views_after(before.view, actions, lambda key_id, action: results[key_id]["result"] == "Success")), actions
 
-    def _finish(self, result, keys):
-        failed = [k for k in keys.values() if k["result"] not in ("Success", "unchanged", "started", "planned")]
+    def extras(self, before, after, actions, predicted):
+        result = {"plan": self.summary, "key_results": list(self.results.values()), "jobs": self.jobs, "total": len(before.view)}
+        failed = [k for k in self.results.values() if k["result"] not in DONE]
         result["failures"] = len(failed)
         if failed and self.params["fail_on_key_error"]:
-            raise BulkKeyErrors(failed, result)
+            raise BulkKeyErrors(failed, dict(result, changed=bool(actions)))
         return result
 
-    def cancel_jobs(self, job_ids):
-        jobs, changed = [], False
-        for job_id in job_ids:
+    def diff_view(self, view):
+        """{key id: its key state (and template when policy_template is given)} over the targeted keys."""
+        fields = ("key_state", "policy_template_id") if self.params.get("policy_template") else ("key_state",)
+        return {key["id"]: {name: key.get(name) for name in fields} for key in view or []}
+
+
+def _same_job(body):
+    """The lost-answer match of a bulk job: same operation and keys."""
+    return lambda job: job.get("operation") == body["operation"] and sorted(job.get("keys") or []) == sorted(body["keys"])
+
+
+def _job_view(job):
+    return {"id": job.get("id"), "operation": job.get("operation"), "overall_status": job.get("overall_status"), "abort": job.get("abort")}
+
+
+class BulkCancel(Resource):
+    """aws_key_bulk cancel_job_ids: the given bulk jobs, each cancelled unless already finished."""
+
+    def read(self):
+        jobs = []
+        for job_id in self.params["cancel_job_ids"]:
             try:
-                job = self.client.get("%s/%s" % (BULK_PATH, path_id(job_id)))
+                jobs.append(_api.GET_BULK_JOB(self.client, job_id))
             except NotFound:
                 raise OptionError("cancel_job_ids", "no bulk job %r" % job_id)
-            if not job_done(job) and not job.get("abort"):
-                changed = True
-                if not self.module.check_mode:
-                    job = self.client.post("%s/%s/cancel" % (BULK_PATH, path_id(job_id)), idempotent=True)
-            jobs.append({"id": job.get("id"), "operation": job.get("operation"), "overall_status": job.get("overall_status"),
-                         "abort": job.get("abort")})
-        return {"changed": changed, "jobs": jobs}
+        return Snapshot(jobs, [_job_view(j) for j in jobs])
+
+    def plan(self, before):
+        return [Action("cancel", _api.CANCEL_BULK_JOB, None, "cancel bulk job %s" % job["id"], {"abort": True}, ids=[job["id"]])
+                for job in before.record if not _jobs.done(job) and not job.get("abort")]
+
+    def predict(self, before, actions):
+        cancelled = {a.ids[0] for a in actions}
+        return Snapshot(before.record, [dict(v, abort=True) if v["id"] in cancelled else v for v in before.view])
+
+    def apply(self, before, actions):
+        answers = {a.ids[0]: a.send(self.client) for a in actions}
+        jobs = [answers.get(job["id"]) or job for job in before.record]
+        return Snapshot(jobs, [_job_view(j) for j in jobs]), actions
+
+    def extras(self, before, after, actions, predicted):
+        return {"jobs": after.view}
 
 
-def ensure_bulk(module):
-    return BulkRunner(module).run()
+def bulk_resource(params, client, warn):
+    return BulkCancel(params, client, warn) if params.get("cancel_job_ids") else BulkResource(params, client, warn)

@@ -2,7 +2,10 @@
 # Copyright: ciphertrust.cckm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""ClumioClient: the Clumio REST API (wallets, BYOK post-process) on the shared HTTP loop."""
+"""ClumioClient: the Clumio REST API session (bearer token, organizational unit) on the shared HTTP loop.
+
+It knows no endpoint but the base URL; the paths and versioned media types live in _api.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import os
 import time
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import ArgumentSpec, env
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import HttpClient
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import HttpClient, tls_verify
 
 # Clumio control planes and their API hosts (Clumio's Terraform provider documents the same list).
 REGION_URLS = {
@@ -46,19 +49,13 @@ def clumio_base_url(params, environ=None):
     return url.strip().rstrip("/") if url else None
 
 
-def accept(resource):
-    """The versioned media type Clumio's own SDKs send, e.g. ``application/api.clumio.wallets=v1+json``."""
-    return "application/api.clumio.%s=v1+json" % resource
-
-
 class ClumioClient(HttpClient):
-    """Bearer API token, organizational-unit context and a per-resource versioned Accept header."""
+    """Bearer API token and organizational-unit context; each endpoint adds its versioned Accept header."""
 
     service = "Clumio"
 
     def __init__(self, params, base_url, on_retry=None, sleep=time.sleep, clock=time.monotonic):
-        super().__init__(base_url, validate_certs=params.get("validate_certs", True), ca_file=params.get("ca_file"),
-                         timeout=params.get("timeout") or 30, retries=5 if params.get("retries") is None else params["retries"],
+        super().__init__(base_url, verify=tls_verify(params), timeout=params["timeout"], retries=params["retries"],
                          on_retry=on_retry, sleep=sleep, clock=clock)
         self.session.headers.update({
             "Content-Type": "application/json",
@@ -83,21 +80,3 @@ class ClumioClient(HttpClient):
         if status == 403:
             return "The Clumio API token lacks the rights for this call, or the organizational unit is wrong"
         return None
-
-    def call(self, method, path, resource, body=None, params=None, idempotent=None, landed=None):
-        """One Clumio API call with the Accept header of ``resource`` (``wallets``, ``post-process-kms``)."""
-        return self.request(method, path, params=params, json_body=body, headers={"Accept": accept(resource)},
-                            idempotent=idempotent, landed=landed)
-
-
-def list_wallets(client, limit=100):
-    """Every wallet of the organisation, following Clumio's page numbers (``start`` is a 1-based page, sent as a string)."""
-    wallets = []
-    page = 1
-    while True:
-        body = client.call("GET", "/wallets", "wallets", params={"limit": limit, "start": str(page)}) or {}
-        items = (body.get("_embedded") or {}).get("items") or []
-        wallets.extend(items)
-        if not items or not (body.get("_links") or {}).get("_next"):
-            return wallets
-        page += 1

@@ -21,31 +21,48 @@ class CckmError(Exception):
         return {"msg": str(self)}
 
 
-class ApiError(CckmError):
-    """An HTTP error answer from CipherTrust Manager or Clumio, with the server's own code and text.
+class CallError(CckmError):
+    """A call to CipherTrust Manager or Clumio that failed, named by method and path (never query string, headers or tokens).
 
-    Carries the method and path (never the query string's secrets, never headers or tokens), the status,
+    The endpoint layer adds what the call was for (``action``) and which endpoint it was; ``hint`` is advice.
+    """
+
+    def __init__(self, method, path, hint=None):
+        self.method = method
+        self.path = path
+        self.hint = hint
+        self.action = None
+        self.endpoint = None
+        super().__init__(self.describe())
+
+    def failure(self):
+        """What went wrong, after the method and path."""
+        raise NotImplementedError
+
+    def describe(self):
+        if self.action:
+            text = "Failed to %s: %s %s: %s" % (self.action, self.method, self.path, self.failure())
+        else:
+            text = "%s %s failed: %s" % (self.method, self.path, self.failure())
+        return "%s. %s" % (text, self.hint) if self.hint else text
+
+
+class ApiError(CallError):
+    """An HTTP error answer, with the server's own code and text.
+
     CipherTrust's ``codeDesc``/``message`` or Clumio's ``error_code``/``error_message``.
     """
 
     def __init__(self, status, method, path, code=None, message=None, service="CipherTrust Manager", hint=None):
         self.status = status
-        self.method = method
-        self.path = path
         self.code = code
         self.message = message
         self.service = service
-        self.hint = hint
-        super().__init__(self.describe())
+        super().__init__(method, path, hint)
 
-    def describe(self):
+    def failure(self):
         detail = ": ".join(str(part) for part in (self.code, self.message) if part not in (None, ""))
-        text = "%s %s failed: HTTP %s from %s" % (self.method, self.path, self.status, self.service)
-        if detail:
-            text += ": " + detail
-        if self.hint:
-            text += ". " + self.hint
-        return text
+        return "HTTP %s from %s" % (self.status, self.service) + (": " + detail if detail else "")
 
     def fail_kwargs(self):
         return {
@@ -76,14 +93,15 @@ class Conflict(ApiError):
     """409: the resource already exists or another job is running."""
 
 
-class TransportError(CckmError):
+class TransportError(CallError):
     """No HTTP answer at all (connection refused/reset, TLS failure, timeout) after the allowed retries."""
 
     def __init__(self, method, path, reason):
-        self.method = method
-        self.path = path
         self.reason = reason
-        super().__init__("%s %s failed: %s" % (method, path, reason))
+        super().__init__(method, path)
+
+    def failure(self):
+        return self.reason
 
 
 class WaitTimeout(CckmError):
@@ -109,6 +127,22 @@ _BY_STATUS = {401: AuthenticationError, 403: AccessDenied, 404: NotFound, 409: C
 def api_error(status, method, path, code=None, message=None, service="CipherTrust Manager", hint=None):
     """Build the most specific ApiError subclass for an HTTP status."""
     return _BY_STATUS.get(status, ApiError)(status, method, path, code=code, message=message, service=service, hint=hint)
+
+
+def add_hint(error, hint):
+    """Append advice to an API or transport error's message."""
+    error.hint = hint if not error.hint else "%s. %s" % (error.hint, hint)
+    error.args = (error.describe(),)
+    return error
+
+
+def name_action(error, endpoint, action):
+    """Say which call failed and what it was for; the innermost call's name wins (a lookup inside a retry)."""
+    if isinstance(error, CallError) and error.endpoint is None:
+        error.endpoint = endpoint
+        error.action = action
+        error.args = (error.describe(),)
+    return error
 
 
 class OptionError(CckmError):

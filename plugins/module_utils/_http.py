@@ -24,7 +24,7 @@ except ImportError:
 else:
     REQUESTS_IMPORT_ERROR = None
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, TransportError, api_error
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, TransportError, add_hint, api_error
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 USER_AGENT = "ciphertrust.cckm-ansible/0.1.0"
@@ -78,13 +78,17 @@ def encode_params(params):
     return encoded
 
 
+def tls_verify(params):
+    """requests' ``verify`` from the validate_certs and ca_file options: the CA file, True, or False."""
+    return params["ca_file"] if (params["validate_certs"] and params.get("ca_file")) else bool(params["validate_certs"])
+
+
 class HttpClient:
     """A requests.Session with one retry loop; subclasses add authentication and error parsing."""
 
     service = "HTTP service"
 
-    def __init__(self, base_url, validate_certs=True, ca_file=None, timeout=30, retries=5, on_retry=None,
-                 sleep=time.sleep, clock=time.monotonic):
+    def __init__(self, base_url, verify=True, timeout=30, retries=5, on_retry=None, sleep=time.sleep, clock=time.monotonic):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.policy = RetryPolicy(retries)
@@ -93,9 +97,9 @@ class HttpClient:
         self._clock = clock
         self.session = requests.Session()
         # Passed on every request too: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a Session's verify.
-        self.verify = ca_file if (validate_certs and ca_file) else bool(validate_certs)
-        self.session.verify = self.verify
-        if self.verify is False:
+        self.verify = verify
+        self.session.verify = verify
+        if verify is False:
             # The module already warns once, in words a playbook author can act on.
             requests.packages.urllib3.disable_warnings(requests.packages.urllib3.exceptions.InsecureRequestWarning)
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -156,8 +160,8 @@ class HttpClient:
                 continue
             if not idempotent and outcome.maybe_applied:
                 if landed is None:
-                    raise _with_hint(outcome.error, "It was not retried because it may have been applied; "
-                                                    "check the resource before running again")
+                    raise add_hint(outcome.error, "It was not retried because it may have been applied; "
+                                   "check the resource before running again")
                 found = landed()
                 if found is not None:
                     return found
@@ -165,8 +169,7 @@ class HttpClient:
             if attempt >= self.policy.retries or self._clock() + delay > deadline:
                 raise outcome.error
             if self._on_retry:
-                self._on_retry("%s %s: %s; retry %d of %d in %.1fs"
-                               % (method, path, outcome.error, attempt + 1, self.policy.retries, delay))
+                self._on_retry("%s; retry %d of %d in %.1fs" % (outcome.error, attempt + 1, self.policy.retries, delay))
             self._sleep(delay)
             attempt += 1
 
@@ -234,16 +237,6 @@ class _Outcome:
         self.retry_after = retry_after
         self.maybe_applied = maybe_applied
         self.unauthorized = unauthorized
-
-
-def _with_hint(error, hint):
-    """Append advice to an error's message (ApiError keeps it in .hint; others in their text)."""
-    if hasattr(error, "hint"):
-        error.hint = hint if not error.hint else "%s. %s" % (error.hint, hint)
-        error.args = (error.describe(),)
-    else:
-        error.args = ("%s. %s" % (error.args[0], hint),)
-    return error
 
 
 def _decode(response):

@@ -6,15 +6,13 @@
 
 from __future__ import annotations
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS
+from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import OptionError
-
-KMS_PATH = AWS + "/kms"
 
 
 def resolve_kms(client, refs, option="kms"):
     """The KMS records for ``refs`` (names or ids), in order; unknown ones are an error naming them."""
-    records = list(client.paginate(KMS_PATH))
+    records = list(_api.LIST_KMS.pages(client))
     found, unknown = [], []
     for ref in refs:
         record = next((r for r in records if ref in (r.get("id"), r.get("name"))), None)

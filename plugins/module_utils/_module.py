@@ -2,7 +2,15 @@
 # Copyright: ciphertrust.cckm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""CckmModule: AnsibleModule plus the shared connection options, the client, and the one error handler."""
+"""The module base: the only code that chooses predict or apply (check mode), attaches ``diff``, registers
+no_log values and shapes the result.
+
+Every stateful module converges a Resource (see _resource): read -> plan -> (predict | apply) -> view.
+Its result always holds ``changed``, ``actions`` (what was, or in check mode would be, done), ``resource``
+(the normalised view) and ``record`` (the API record as the server returned it), plus the resource's extras;
+``diff`` only with ``--diff``, with volatile fields masked. Read-only modules return ``changed: false`` and
+``actions: []`` the same way.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +23,48 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import CL
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import REQUESTS_IMPORT_ERROR
 
+# Fields that change without anything having been changed; never part of a diff.
+VOLATILE = frozenset(("createdAt", "updatedAt", "uri", "synced_at", "refreshed_at", "rotated_at"))
 
-class CckmModule(AnsibleModule):
-    """A module talking to CipherTrust Manager; ``spec`` holds only the module's own options."""
 
-    def __init__(self, spec=None, connection=CONNECTION, **kwargs):
-        merged = connection.merge(spec or ArgumentSpec())
+def masked(view):
+    """A diff side: the view without volatile fields ({} for no resource)."""
+    if not isinstance(view, dict):
+        return {} if view is None else view
+    return {k: v for k, v in view.items() if k not in VOLATILE}
+
+
+def lifecycle(resource, check_mode, diff, no_log_values):
+    """read -> plan -> (check mode: predict | apply) -> the result; ServiceModule.converge runs it for every module."""
+    before = resource.read()
+    actions = resource.plan(before)
+    no_log_values.update(resource.secrets(before))
+    if not actions:
+        after = before
+    elif check_mode:
+        after = resource.predict(before, actions)
+    else:
+        after, actions = resource.apply(before, actions)
+    result = resource.extras(before, after, actions, predicted=check_mode)
+    result.update(
+        changed=resource.changed(before, after, actions, predicted=check_mode),
+        actions=[resource.action_result(action, after) for action in actions],
+        resource=after.view if after else None,
+        record=after.record if after else None,
+    )
+    if diff:
+        result["diff"] = {"before": masked(resource.diff_view(before.view if before else None)),
+                          "after": masked(resource.diff_view(after.view if after else None))}
+    return result
+
+
+class ServiceModule(AnsibleModule):
+    """AnsibleModule plus one service's connection options and client; ``spec`` holds only the module's own options."""
+
+    connection = ArgumentSpec()
+
+    def __init__(self, spec=None, **kwargs):
+        merged = self.connection.merge(spec or ArgumentSpec())
         super().__init__(**dict(merged.to_kwargs(), **kwargs))
         if REQUESTS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
@@ -38,13 +82,28 @@ class CckmModule(AnsibleModule):
         errors = errors.errors if errors is not None else []
         if len(errors) > 1 and isinstance(errors[0], NoLogError) and msg == errors[0].args[0]:
             msg = errors[1].args[0]
+        self._register_issued_secrets()
         super().fail_json(msg=msg, **kwargs)
 
+    def exit_json(self, **kwargs):
+        self._register_issued_secrets()
+        super().exit_json(**kwargs)
+
     def client(self):
-        """The CipherTrust client, created on first use (one session and token per task)."""
+        """The service client, created on first use (one session and token per task); retries are warned about."""
         if self._client is None:
-            self._client = CckmClient(self.params, on_retry=self.log)
+            self._client = self._new_client(on_retry=self.warn)
         return self._client
+
+    def _new_client(self, on_retry):
+        raise NotImplementedError
+
+    def _register_issued_secrets(self):
+        """Tokens the server issued during this run are masked in the result like the options marked no_log."""
+        tokens = getattr(getattr(self, "_client", None), "tokens", None)
+        self.no_log_values.update(value for value in getattr(tokens, "issued", ()) if value)
+
+    # -- running -----------------------------------------------------------------------------------------
 
     def run(self, task):
         """Run ``task(module) -> result dict`` and exit; any CckmError becomes one clear fail_json."""
@@ -54,19 +113,34 @@ class CckmModule(AnsibleModule):
             self.fail_json(**exc.fail_kwargs())
         self.exit_json(**result)
 
+    def read(self, task):
+        """A read-only module: ``task(params, client) -> result`` with changed false and no actions."""
+        self.run(lambda module: dict(task(module.params, module.client()), changed=False, actions=[]))
 
-class ClumioModule(CckmModule):
-    """A module talking to the Clumio API: the CLUMIO connection options instead of CipherTrust's."""
+    def converge(self, make_resource):
+        """A stateful module: ``make_resource(params, client, warn)`` returns the Resource to converge."""
+        self.run(lambda module: module._lifecycle(make_resource(module.params, module.client(), module.warn)))
 
-    def __init__(self, spec=None, **kwargs):
-        super().__init__(spec, connection=CLUMIO, **kwargs)
+    def _lifecycle(self, resource):
+        return lifecycle(resource, self.check_mode, self._diff, self.no_log_values)
 
-    def client(self):
-        """The Clumio client, created on first use; a clear error when no base URL is configured."""
-        if self._client is None:
-            base_url = clumio_base_url(self.params)
-            if not base_url:
-                raise CckmError("No Clumio API URL: set clumio_url or clumio_region, "
-                                "or the environment variable CLUMIO_API_BASE_URL")
-            self._client = ClumioClient(self.params, base_url, on_retry=self.log)
-        return self._client
+
+class CckmModule(ServiceModule):
+    """A module talking to CipherTrust Manager."""
+
+    connection = CONNECTION
+
+    def _new_client(self, on_retry):
+        return CckmClient(self.params, on_retry=on_retry)
+
+
+class ClumioModule(ServiceModule):
+    """A module talking to the Clumio API."""
+
+    connection = CLUMIO
+
+    def _new_client(self, on_retry):
+        base_url = clumio_base_url(self.params)
+        if not base_url:
+            raise CckmError("No Clumio API URL: set clumio_url or clumio_region, or the environment variable CLUMIO_API_BASE_URL")
+        return ClumioClient(self.params, base_url, on_retry=on_retry)

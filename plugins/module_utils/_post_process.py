@@ -2,7 +2,7 @@
 # Copyright: ciphertrust.cckm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Desired-state logic of Clumio's BYOK post-process KMS call (``POST /wallets/_post-process``).
+"""Desired-state logic of Clumio's BYOK post-process KMS call (_api.POST_PROCESS_KMS).
 
 Clumio has no API that reads the post-process state back; the account's wallet is the only observable
 (``installed_regions``, ``state``, ``stack_version``, ``role_arn``). The plan compares the wallet with the
@@ -15,12 +15,11 @@ import copy
 import hmac
 import re
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import list_wallets
+from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import AccessDenied, CckmError, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import looks_like_account_id
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
 
-PATH = "/wallets/_post-process"
-RESOURCE = "post-process-kms"
 REQUEST_TYPES = ("Create", "Update", "Delete")
 MASK = "********"
 # The request body, in the order of Clumio's documentation (request_type is added by the plan).
@@ -55,15 +54,13 @@ def validate(params):
     version = params.get("version")
     if version is not None and not 0 <= version <= _MAX_VERSION:
         problems.append("version must be between 0 and 2^64-1, got %s" % version)
-    if params.get("request_type") is not None and params["request_type"] not in REQUEST_TYPES:
-        problems.append("request_type must be one of %s, got %r" % (", ".join(REQUEST_TYPES), params["request_type"]))
     if problems:
         raise CckmError("; ".join(problems))
 
 
 def find_wallet(client, account_native_id):
     """The wallet of an AWS account, or None."""
-    return next((w for w in list_wallets(client) if w.get("account_native_id") == account_native_id), None)
+    return next((w for w in _api.list_wallets(client) if w.get("account_native_id") == account_native_id), None)
 
 
 def installed(wallet, region):
@@ -155,42 +152,60 @@ def _require_wallet(client, params):
     wallet = find_wallet(client, params["account_native_id"])
     if wallet is None:
         raise CckmError("No Clumio wallet exists for AWS account %s (region %s): check account_native_id, or create the wallet "
-                        "(Clumio's clumio_wallet resource or POST /wallets) before post-processing its BYOK key"
+                        "(the clumio_wallet resource of Clumio's Terraform provider, or its API) before post-processing its BYOK key"
                         % (params["account_native_id"], params["aws_region"]))
     return wallet
 
 
-def ensure_post_process(module):
-    """Bring the wallet's post-process state for one account and region to ``state``; the module's result."""
-    params = dict(module.params)
-    validate(params)
-    params["account_native_id"] = params["account_native_id"].strip()
-    client = module.client()
-    before = _require_wallet(client, params)
-    if before.get("token"):
-        module.no_log_values.add(before["token"])
-    token = _wallet_token(before, params)
-    request_type = plan(before, params)
-    result = {"changed": request_type is not None, "request_type": request_type, "request": None,
-              "wallet_before": masked(before)}
-    after = before
-    if request_type is not None:
-        body = build_body(params, request_type, token)
-        result["request"] = masked(body)
-        if module.check_mode:
-            after = predict(before, params, request_type)
-        else:
-            def landed():
-                current = find_wallet(client, params["account_native_id"])
-                return masked(current) if current is not None and reached(current, params, request_type) else None
+def _snapshot(wallet, region):
+    return Snapshot(masked(wallet), view(wallet, region))
 
-            try:
-                client.call("POST", PATH, RESOURCE, body, idempotent=False, landed=landed)
-            except AccessDenied as exc:
-                exc.hint = "%s; or token is not the token of the wallet of AWS account %s" % (exc.hint or "Access denied", params["account_native_id"])
-                exc.args = (exc.describe(),)
-                raise
-            after = _require_wallet(client, params)
-    result["wallet"] = masked(after)
-    result["diff"] = {"before": view(before, params["aws_region"]), "after": view(after, params["aws_region"])}
-    return result
+
+class PostProcessResource(Resource):
+    """kms_post_process: the post-process state of one account and region, as the account's wallet shows it."""
+
+    def __init__(self, params, client, warn):
+        validate(params)
+        params = dict(params, account_native_id=params["account_native_id"].strip())
+        super().__init__(params, client, warn)
+
+    def read(self):
+        self.wallet = _require_wallet(self.client, self.params)
+        self.token = _wallet_token(self.wallet, self.params)
+        return _snapshot(self.wallet, self.params["aws_region"])
+
+    def secrets(self, before):
+        return [value for value in (self.wallet.get("token"),) if value]
+
+    def plan(self, before):
+        request_type = plan(self.wallet, self.params)
+        if request_type is None:
+            return []
+        return [Action(request_type, _api.POST_PROCESS_KMS, build_body(self.params, request_type, self.token),
+                       "send a %s post-process request for AWS account %s in %s" % (request_type, self.params["account_native_id"],
+                                                                                    self.params["aws_region"]))]
+
+    def predict(self, before, actions):
+        return _snapshot(predict(self.wallet, self.params, actions[0].name), self.params["aws_region"])
+
+    def apply(self, before, actions):
+        params, request_type = self.params, actions[0].name
+
+        def landed():
+            current = find_wallet(self.client, params["account_native_id"])
+            return masked(current) if current is not None and reached(current, params, request_type) else None
+
+        try:
+            actions[0].send(self.client, landed=landed, subject="AWS account %s in %s" % (params["account_native_id"], params["aws_region"]))
+        except AccessDenied as exc:
+            exc.hint = "%s; or token is not the token of the wallet of AWS account %s" % (exc.hint or "Access denied", params["account_native_id"])
+            exc.args = (exc.describe(),)
+            raise
+        return _snapshot(_require_wallet(self.client, params), params["aws_region"]), actions
+
+    def action_result(self, action, after):
+        return dict(action.to_result(), body=masked(action.body))
+
+    def extras(self, before, after, actions, predicted):
+        return {"request_type": actions[0].name if actions else None, "request": masked(actions[0].body) if actions else None,
+                "wallet_before": before.record}

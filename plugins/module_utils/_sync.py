@@ -2,7 +2,7 @@
 # Copyright: ciphertrust.cckm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""CCKM synchronization jobs (seed 002) and their recurring schedule, as desired state.
+"""CCKM synchronization jobs (seed 002) and their recurring schedule, as resources.
 
 What a sync changed is measured by comparing CCKM's key list before and after the job, which works on
 every CipherTrust version (the job record itself carries no counts).
@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import API, AWS, path_id
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, Conflict, NotFound, OptionError, WaitTimeout, shown
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import list_keys
+from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api, _jobs
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, Conflict, NotFound, OptionError, shown
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import list_keys
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter, new_job_lookup
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
 
-SYNC_PATH = AWS + "/synchronization-jobs"
-SCHEDULE_PATH = API + "/scheduler/job-configs"
 SCHEDULE_OPERATION = "cckm_synchronization"
-FAILED_STATUSES = ("failed", "error")
 # Five cron fields (minute hour day month weekday): numbers, names, * / , - only; checked before the scheduler is written.
 CRON = re.compile(r"[0-9A-Za-z*/,-]+(\s+[0-9A-Za-z*/,-]+){4}")
 
@@ -35,7 +32,7 @@ class SyncFailed(CckmError):
         super().__init__("Synchronization job %s failed: %s" % (job.get("id"), detail))
 
     def fail_kwargs(self):
-        return {"msg": str(self), "job": self.job}
+        return {"msg": str(self), "record": self.job}
 
 
 class Scope:
@@ -63,6 +60,9 @@ class Scope:
     @property
     def kms_names(self):
         return None if self.kms_records is None else [r["name"] for r in self.kms_records]
+
+    def describe(self):
+        return "every KMS" if self.kms_records is None else ", ".join(self.kms_names)
 
     def job_body(self):
         if self.kms_records is None:
@@ -101,84 +101,125 @@ def compare(before, after):
 
 def running_job(client, scope=None):
     """A synchronization job still in progress (covering ``scope`` when given), else None."""
-    for job in client.paginate(SYNC_PATH, {"overall_status": "in_progress"}):
+    for job in _api.LIST_SYNC_JOBS.pages(client, {"overall_status": "in_progress"}):
         if job.get("overall_status") == "in_progress" and (scope is None or scope.covers(job)):
             return job
     return None
 
 
-def region_errors(job):
-    return {region: text for region, text in (job.get("detailed_status") or {}).items() if "success" not in str(text).lower()}
+def job_view(job):
+    """The fields of a synchronization job that modules return as ``resource``."""
+    if job is None:
+        return None
+    return {name: job.get(name) for name in ("id", "overall_status", "abort", "kms", "regions", "synchronize_all", "detailed_status")}
 
 
-class SyncRunner:
-    """Start (or join) a sync, wait for it, and report what it changed."""
+class SyncRun(Resource):
+    """aws_sync: start (or join) a synchronization, wait for it, report what it changed."""
 
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client()
-        self.params = module.params
+    def read(self):
+        self.scope = Scope.from_params(self.client, self.params)
+        running = running_job(self.client)
+        return Snapshot(running, job_view(running)) if running else None
 
-    def waiter(self, job_id):
-        return Waiter(lambda: self.client.get("%s/%s" % (SYNC_PATH, path_id(job_id))), what="synchronization job %s" % job_id)
+    def plan(self, before):
+        start = Action("start", _api.START_SYNC_JOB, self.scope.job_body(), "start a synchronization job for %s" % self.scope.describe(),
+                       {"id": None, "overall_status": None, "abort": False, "detailed_status": None})
+        if before is None:
+            return [start]
+        job_id = before.view["id"]
+        if self.params["if_running"] == "fail":
+            raise OptionError("if_running", "synchronization job %s is already running (if_running=fail)" % job_id)
+        if self.params["if_running"] == "wait":
+            return [Action("join", None, None, "wait for the running synchronization job %s" % job_id)]
+        return [Action("wait", None, None, "wait for the running synchronization job %s to finish" % job_id), start]
 
-    def run(self):
-        scope = Scope.from_params(self.client, self.params)
-        if self.module.check_mode:
-            return {"changed": False, "job": None, "would_start": scope.job_body(),
-                    "msg": "Check mode: a synchronization job would be started; what it finds cannot be predicted"}
-        before = snapshot(self.client, scope) if self.params["wait"] else None
-        job, joined = self.start(scope)
-        result = {"job_id": job.get("id"), "joined_running_job": joined}
-        if not self.params["wait"]:
-            return dict(result, changed=True, job=job, overall_status=job.get("overall_status"))
-        job = self.wait(job)
-        if job.get("overall_status") in FAILED_STATUSES or region_errors(job):
-            raise SyncFailed(job, region_errors(job))
-        changes = compare(before, snapshot(self.client, scope))
-        counts = {name: len(items) for name, items in changes.items()}
-        return dict(result, changed=any(counts.values()), job=job, overall_status=job.get("overall_status"),
-                    counts=counts, **changes)
+    def predict(self, before, actions):
+        if actions[-1].name == "join":
+            return before
+        return Snapshot(None, dict(self.scope.job_body(), **actions[-1].effect))
 
-    def post_job(self, scope):
-        """Start a job; after an ambiguous failure the job it started is found even if it already finished (no second job)."""
-        return self.client.post(SYNC_PATH, scope.job_body(), landed=new_job_lookup(self.client, SYNC_PATH, scope.covers))
+    def apply(self, before, actions):
+        wait = self.params["wait"]
+        self.keys_before = snapshot(self.client, self.scope) if wait else None
+        self.joined = False
+        job = None
+        for action in actions:
+            if action.name == "join":
+                job, self.joined = before.record, True
+            elif action.name == "wait":
+                self._wait(before.record)
+            else:
+                job = self._start()
+        if wait:
+            job = self._wait(job)
+            errors = _jobs.failures(job)
+            if _jobs.failed(job) or errors:
+                raise SyncFailed(job, errors)
+            self.changes = compare(self.keys_before, snapshot(self.client, self.scope))
+        return Snapshot(job, job_view(job)), actions
 
-    def start(self, scope):
-        """POST the job; when one is already running, act on ``if_running``. Returns (job, joined_running)."""
+    def _start(self):
+        """POST the job; when another one started meanwhile (409), join it as ``if_running`` says."""
         try:
-            return self.post_job(scope), False
+            return _jobs.start(self.client, _jobs.SYNC, self.scope.job_body(), self.scope.covers)
         except Conflict:
             running = running_job(self.client)
             if running is None:  # it finished in the meantime
-                return self.post_job(scope), False
+                return _jobs.start(self.client, _jobs.SYNC, self.scope.job_body(), self.scope.covers)
         if self.params["if_running"] == "fail":
             raise OptionError("if_running", "synchronization job %s is already running (if_running=fail)" % running.get("id"))
         if self.params["if_running"] == "wait":
-            return running, True
-        self.wait(running)
-        return self.post_job(scope), False
+            self.joined = True
+            return running
+        self._wait(running)
+        return _jobs.start(self.client, _jobs.SYNC, self.scope.job_body(), self.scope.covers)
 
-    def wait(self, job):
-        try:
-            return self.waiter(job["id"]).wait(self.params["wait_timeout"], self.params["wait_sleep"], first=job)
-        except WaitTimeout as exc:
-            if self.params["cancel_on_timeout"]:
-                exc.last_seen = self.client.post("%s/%s/cancel" % (SYNC_PATH, path_id(job["id"])), idempotent=True)
-                exc.args = (str(exc) + "; the job was cancelled (cancel_on_timeout=true)",)
-            raise
+    def _wait(self, job):
+        return _jobs.wait(self.client, _jobs.SYNC, [job], self.params["wait_timeout"], self.params["wait_sleep"],
+                          self.params["cancel_on_timeout"])[0]
 
-    def cancel(self):
-        job_path = "%s/%s" % (SYNC_PATH, path_id(self.params["job_id"]))
+    def changed(self, before, after, actions, predicted):
+        if predicted:
+            return False  # what a synchronization finds cannot be known before it runs
+        if not self.params["wait"]:
+            return True
+        return any(self.changes.values())
+
+    def extras(self, before, after, actions, predicted):
+        if predicted:
+            return {"would_start": self.scope.job_body() if actions[-1].name == "start" else None,
+                    "msg": "Check mode: a synchronization job would be started; what it finds cannot be predicted"}
+        result = {"job_id": after.view["id"], "joined_running_job": self.joined, "overall_status": after.view["overall_status"]}
+        if self.params["wait"]:
+            result["counts"] = {name: len(items) for name, items in self.changes.items()}
+            result.update(self.changes)
+        return result
+
+
+class SyncCancel(Resource):
+    """aws_sync state=cancelled: cancel one running synchronization job."""
+
+    def read(self):
         try:
-            job = self.client.get(job_path)
+            job = _api.GET_SYNC_JOB(self.client, self.params["job_id"])
         except NotFound:
             raise OptionError("job_id", "no synchronization job %r" % self.params["job_id"])
+        return Snapshot(job, job_view(job))
+
+    def plan(self, before):
+        job = before.record
         if job.get("abort") or job.get("overall_status") != "in_progress":
-            return {"changed": False, "job": job, "job_id": job.get("id"), "overall_status": job.get("overall_status")}
-        if not self.module.check_mode:
-            job = self.client.post(job_path + "/cancel", idempotent=True)
-        return {"changed": True, "job": job, "job_id": job.get("id"), "overall_status": job.get("overall_status")}
+            return []
+        return [Action("cancel", _api.CANCEL_SYNC_JOB, None, "cancel synchronization job %s" % job.get("id"), {"abort": True},
+                       ids=[job.get("id")])]
+
+    def apply(self, before, actions):
+        job = actions[0].send(self.client)
+        return Snapshot(job, job_view(job)), actions
+
+    def extras(self, before, after, actions, predicted):
+        return {"job_id": after.view["id"], "overall_status": after.view["overall_status"]}
 
 
 def _schedule_body(scope, schedule):
@@ -192,56 +233,73 @@ def _schedule_body(scope, schedule):
             "cckm_synchronization_params": params}
 
 
-def _schedule_view(config):
+def schedule_view(config):
     """The managed fields of a scheduler job configuration, comparable with _schedule_body()."""
     if not config:
         return None
     params = dict(config.get("cckm_synchronization_params") or {})
     if params.get("kms"):
         params["kms"] = sorted(params["kms"])
-    return {"name": config.get("name"), "run_at": config.get("run_at"), "description": config.get("description") or "",
-            "disabled": bool(config.get("disabled")), "cckm_synchronization_params": params}
+    return {"id": config.get("id"), "name": config.get("name"), "run_at": config.get("run_at"),
+            "description": config.get("description") or "", "disabled": bool(config.get("disabled")),
+            "cckm_synchronization_params": params}
 
 
-def ensure_schedule(module):
-    """Keep one scheduler job configuration that runs the sync periodically (or remove it)."""
-    client, params = module.client(), module.params
-    schedule = params["schedule"]
-    if params.get("regions"):
-        raise OptionError(("schedule", "regions"), "a scheduled synchronization covers whole KMS containers; remove regions")
-    existing = client.find_one(SCHEDULE_PATH, {"name": schedule["name"]}, lambda c: c.get("name") == schedule["name"])
-    before = _schedule_view(existing)
-    if schedule["state"] == "absent":
-        if existing and not module.check_mode:
-            client.delete("%s/%s" % (SCHEDULE_PATH, path_id(existing["id"])))
-        return {"changed": bool(existing), "schedule": None, "diff": {"before": before or {}, "after": {}}}
-    if not schedule.get("run_at"):
-        raise OptionError("schedule.run_at", "a cron expression is required when the schedule is present")
-    if not CRON.fullmatch(schedule["run_at"].strip()):
-        raise OptionError("schedule.run_at", "%s is not a cron expression with five fields, like '0 2 * * *'" % shown(schedule["run_at"]))
-    desired = _schedule_body(Scope.from_params(client, params), schedule)
-    wanted = _schedule_view(desired)
-    if before == wanted:
-        return {"changed": False, "schedule": existing, "diff": {"before": before, "after": before}}
-    config = dict(existing or {}, **desired)
-    if not module.check_mode:
-        if existing:
-            changes = {k: v for k, v in desired.items() if k not in ("name", "operation")}
-            config = client.patch("%s/%s" % (SCHEDULE_PATH, path_id(existing["id"])), changes)
-        else:
-            config = client.post(SCHEDULE_PATH, desired, landed=lambda: client.find_one(
-                SCHEDULE_PATH, {"name": schedule["name"]}, lambda c: c.get("name") == schedule["name"]))
-    return {"changed": True, "schedule": config, "diff": {"before": before or {}, "after": wanted}}
+class SyncSchedule(Resource):
+    """aws_sync schedule: one scheduler job configuration that runs the sync periodically (or none)."""
+
+    def __init__(self, params, client, warn):
+        super().__init__(params, client, warn)
+        schedule = self.schedule = params["schedule"]
+        if params.get("regions"):
+            raise OptionError(("schedule", "regions"), "a scheduled synchronization covers whole KMS containers; remove regions")
+        if schedule["state"] == "present":
+            if not schedule.get("run_at"):
+                raise OptionError("schedule.run_at", "a cron expression is required when the schedule is present")
+            if not CRON.fullmatch(schedule["run_at"].strip()):
+                raise OptionError("schedule.run_at", "%s is not a cron expression with five fields, like '0 2 * * *'" % shown(schedule["run_at"]))
+
+    def _find(self):
+        name = self.schedule["name"]
+        return _api.LIST_JOB_CONFIGS.find(self.client, {"name": name}, lambda c: c.get("name") == name)
+
+    def read(self):
+        existing = self._find()
+        if self.schedule["state"] == "present":
+            self.desired = _schedule_body(Scope.from_params(self.client, self.params), self.schedule)
+        return Snapshot(existing, schedule_view(existing)) if existing else None
+
+    def plan(self, before):
+        name = self.schedule["name"]
+        if self.schedule["state"] == "absent":
+            return [Action("delete", _api.DELETE_JOB_CONFIG, None, "delete schedule %s" % name, ids=[before.view["id"]])] if before else []
+        wanted = schedule_view(self.desired)
+        if before is None:
+            return [Action("create", _api.CREATE_JOB_CONFIG, self.desired, "create schedule %s" % name, wanted)]
+        if dict(before.view, id=None) == wanted:
+            return []
+        changes = {k: v for k, v in self.desired.items() if k not in ("name", "operation")}
+        return [Action("update", _api.UPDATE_JOB_CONFIG, changes, "update schedule %s" % name, dict(wanted, id=before.view["id"]),
+                       ids=[before.view["id"]])]
+
+    def predict(self, before, actions):
+        if actions[0].name == "delete":
+            return None
+        return super().predict(before, actions)
+
+    def apply(self, before, actions):
+        action = actions[0]
+        config = action.send(self.client, landed=self._find if action.name == "create" else None, subject=self.schedule["name"])
+        return (None if action.name == "delete" else Snapshot(config, schedule_view(config))), actions
+
+    def diff_view(self, view):
+        return {k: v for k, v in view.items() if k != "id"} if view else {}
 
 
-def ensure_sync(module):
-    """Entry point of aws_sync: a schedule, a cancellation, or a synchronization run."""
-    if module.params.get("schedule"):
-        result = ensure_schedule(module)
-    elif module.params["state"] == "cancelled":
-        result = SyncRunner(module).cancel()
-    else:
-        result = SyncRunner(module).run()
-    if not module._diff:  # pylint: disable=protected-access
-        result.pop("diff", None)
-    return result
+def sync_resource(params, client, warn):
+    """aws_sync's resource: a schedule, a cancellation, or a synchronization run."""
+    if params.get("schedule"):
+        return SyncSchedule(params, client, warn)
+    if params["state"] == "cancelled":
+        return SyncCancel(params, client, warn)
+    return SyncRun(params, client, warn)

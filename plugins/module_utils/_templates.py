@@ -6,20 +6,19 @@
 
 from __future__ import annotations
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import AWS, path_id
+from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api, _jobs
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError, shown
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import KEYS_PATH
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import keys_using_template
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import (
-    POLICY_LISTS, TEMPLATE_TAG, as_policy, looks_like_account_id, policies_differ,
+    POLICY_LISTS, as_policy, looks_like_account_id, looks_like_id, policies_differ,
 )
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter, new_job_lookup
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
 
-TEMPLATES_PATH = AWS + "/templates"
-BULK_PATH = AWS + "/bulkjob"
 # Some CipherTrust versions report admins with hyphens on reads (seed 003); requests always use underscores.
 _READ_ALIASES = {"key_admins": "key-admins", "key_admins_roles": "key-admins-roles"}
 INFO_FILTERS = ("id", "name", "kms_name", "account_id", "cloud", "is_verified", "sort")
+DIFF_FIELDS = ("name", "kms_name", "account_id", "policy") + POLICY_LISTS
 
 
 class TemplateInUse(CckmError):
@@ -47,17 +46,26 @@ def template_view(record):
     return view
 
 
+def resolve_template(client, ref):
+    """The template a ``policy_template`` option names, by its id or its name (list filter), or None.
+
+    Seed 003: ``templates/{id}`` takes the template ID, so names are resolved through the list's ``name`` filter.
+    """
+    query = {"id": ref} if looks_like_id(ref) else {"name": ref}
+    return _api.LIST_TEMPLATES.find(client, query, lambda t: ref in (t.get("id"), t.get("name")))
+
+
 def find_template(client, params):
     """The template named (or with the id) given, in the given scope; None when it does not exist."""
     if params.get("id"):
-        found = client.find_one(TEMPLATES_PATH, {"id": params["id"]}, lambda r: r.get("id") == params["id"])
+        found = _api.LIST_TEMPLATES.find(client, {"id": params["id"]}, lambda r: r.get("id") == params["id"])
         if found is None:
             raise OptionError("id", "no policy template with id %s" % params["id"])
         return found
     query = {"name": params["name"]}
     if params.get("account_id"):
         query["account_id"] = params["account_id"]
-    return client.find_one(TEMPLATES_PATH, query, lambda r: r.get("name") == params["name"] and _in_scope(r, params))
+    return _api.LIST_TEMPLATES.find(client, query, lambda r: r.get("name") == params["name"] and _in_scope(r, params))
 
 
 def _in_scope(record, params):
@@ -93,148 +101,138 @@ def content_differs(view, content):
     return any(view[field] != content[field] for field in POLICY_LISTS)
 
 
-def keys_using(client, template_id):
-    """CCKM ids of the keys the template is applied to (CCKM tags them with cckm_policy_template_id)."""
-    return sorted(key["id"] for key in client.paginate(KEYS_PATH, {TEMPLATE_TAG: template_id}) if not key.get("gone"))
-
-
-def _diff_view(view):
-    if view is None:
-        return {}
-    return {k: view[k] for k in ("name", "kms_name", "account_id", "policy") + POLICY_LISTS}
-
-
-def _predict(view, params, content):
-    after = dict(view or {"id": None, "name": params["name"], "kms": None, "account_id": params.get("account_id"),
-                          "kms_name": params.get("kms"), "is_verified": False, "policy": None})
-    for field in POLICY_LISTS:
-        after.setdefault(field, [])
+def _content_effect(content):
     if content and "policy" in content:
-        after.update({field: [] for field in POLICY_LISTS}, policy=content["policy"])
-    elif content:
-        after.update(content)
-    return after
+        return dict({field: [] for field in POLICY_LISTS}, policy=content["policy"])
+    return dict(content or {})
 
 
-class TemplateTask:
+class TemplateResource(Resource):
     """aws_policy_template: one template to converge, plus its use by keys when that matters."""
 
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client()
-        self.params = module.params
-
-    def run(self):
-        params = self.params
-        if not params.get("id") and not params.get("name"):
-            raise OptionError(("name", "id"), "one of them is required")
+    def __init__(self, params, client, warn):
+        super().__init__(params, client, warn)
         if params.get("account_id") is not None and not looks_like_account_id(params["account_id"]):
             raise OptionError("account_id", "must be a 12-digit AWS account ID, got %s" % shown(params["account_id"]))
-        content = desired_content(params)
-        if params["state"] == "present" and not params.get("kms") and not params.get("account_id") and not (content and "policy" in content):
+        self.content = desired_content(params)
+        if params["state"] == "present" and not params.get("kms") and not params.get("account_id") and not (
+                self.content and "policy" in self.content):
             raise OptionError(("kms", "account_id", "policy"), "a template with neither kms nor account_id needs a policy")
-        current = find_template(self.client, params)
-        if params["state"] == "absent":
-            result = self.absent(current)
-        elif current is None:
-            if not params.get("name"):
+        self.in_use = []
+
+    def read(self):
+        params = self.params
+        record = find_template(self.client, params)
+        view = template_view(record)
+        if record is None:
+            if params["state"] == "present" and not params.get("name"):
                 raise OptionError("name", "required to create a policy template")
-            result = self.create(content)
-        else:
-            result = self.update(current, content)
-        if self.module._diff:  # pylint: disable=protected-access
-            result["diff"] = {"before": _diff_view(template_view(current)), "after": _diff_view(result.get("policy_template"))}
-        return result
+            if params["state"] == "present" and params.get("kms"):  # an unknown KMS fails here, not with the create
+                resolve_kms(self.client, [params["kms"]])
+        elif params["state"] == "absent" or (view["is_verified"] and content_differs(view, self.content)):
+            # in_use_by is read only when it matters, so a no-op stays at two requests
+            self.in_use = keys_using_template(self.client, view["id"])
+        return Snapshot(record, view) if record else None
 
-    def create(self, content):
-        if self.params.get("kms"):  # an unknown KMS fails here, not with the create (one GET, creates only)
-            resolve_kms(self.client, [self.params["kms"]])
-        body = {"name": self.params["name"]}
-        for scope in ("kms", "account_id"):
-            if self.params.get(scope):
-                body[scope] = self.params[scope]
-        body.update(content or {})
-        if self.module.check_mode:
-            return self._result(True, None, _predict(None, self.params, content))
-        record = self.client.post(TEMPLATES_PATH, body, landed=lambda: find_template(self.client, self.params))
-        return self._result(True, record, template_view(record))
-
-    def update(self, current, content):
-        view = template_view(current)
-        if not content_differs(view, content):
-            return self._result(False, current, view)
-        in_use = keys_using(self.client, view["id"]) if view["is_verified"] else []
-        if in_use and not self.params["auto_push"]:
+    def plan(self, before):
+        params, content = self.params, self.content
+        name = before.view["name"] if before else params.get("name")
+        if params["state"] == "absent":
+            if before is None:
+                return []
+            if self.in_use:
+                raise TemplateInUse("Policy template %s is applied to %d key(s) and cannot be deleted: %s" % (
+                    name, len(self.in_use), ", ".join(self.in_use)))
+            return [Action("delete", _api.DELETE_TEMPLATE, None, "delete policy template %s" % name, ids=[before.view["id"]])]
+        if before is None:
+            body = {"name": name}
+            for scope in ("kms", "account_id"):
+                if params.get(scope):
+                    body[scope] = params[scope]
+            body.update(content or {})
+            effect = dict({"id": None, "name": name, "kms": None, "account_id": params.get("account_id"), "kms_name": params.get("kms"),
+                           "is_verified": False, "policy": None}, **{field: [] for field in POLICY_LISTS})
+            effect.update(_content_effect(content))
+            return [Action("create", _api.CREATE_TEMPLATE, body, "create policy template %s" % name, effect)]
+        if not content_differs(before.view, content):
+            return []
+        if self.in_use and not params["auto_push"]:
             raise TemplateInUse("Policy template %s is verified and applied to %d key(s) (%s); set auto_push: true to change it "
-                                "and push the new policy to them" % (view["name"], len(in_use), ", ".join(in_use)))
-        predicted = dict(_predict(view, self.params, content), is_verified=bool(in_use))
-        extra = {"in_use_by": in_use, "became_unverified": view["is_verified"] and not in_use}
-        if self.module.check_mode:
-            return self._result(True, current, predicted, **extra)
-        path = "%s/%s" % (TEMPLATES_PATH, path_id(view["id"]))
-        if in_use:
-            record = self.client.request("PATCH", path, json_body=dict(content, auto_push=True), idempotent=False,
-                                         landed=self._pushed(view["id"], content))
-        else:
-            record = self.client.patch(path, dict(content))
-        if record.get("job_id"):
-            extra["push_job"] = self._wait_push(record["job_id"])
-        return self._result(True, record, template_view(record), **extra)
+                                "and push the new policy to them" % (name, len(self.in_use), ", ".join(self.in_use)))
+        effect = dict(_content_effect(content), is_verified=bool(self.in_use))
+        if self.in_use:
+            return [Action("update", _api.UPDATE_TEMPLATE, dict(content, auto_push=True),
+                           "update policy template %s and push it to %d key(s)" % (name, len(self.in_use)), effect, ids=[before.view["id"]])]
+        return [Action("update", _api.UPDATE_TEMPLATE, dict(content), "update policy template %s" % name, effect, ids=[before.view["id"]])]
 
-    def _pushed(self, template_id, content):
+    def predict(self, before, actions):
+        if actions[0].name == "delete":
+            return None
+        return super().predict(before, actions)
+
+    def apply(self, before, actions):
+        action = actions[0]
+        self.push_job = None
+        if action.name == "delete":
+            action.send(self.client, subject=before.view["name"])
+            return None, actions
+        if action.name == "create":
+            record = action.send(self.client, subject=self.params["name"], landed=lambda: find_template(self.client, self.params))
+            return Snapshot(record, template_view(record)), actions
+        landed = self._pushed(before.view["id"]) if self.in_use else None
+        record = action.send(self.client, landed=landed, subject=before.view["name"])
+        if record.get("job_id"):
+            self.push_job = self._wait_push(record["job_id"])
+        return Snapshot(record, template_view(record)), actions
+
+    def _pushed(self, template_id):
         """landed() of an auto-push PATCH: sending it twice would start a second push job, so look for the change and its job."""
-        push_job = new_job_lookup(self.client, BULK_PATH, lambda job: job.get("operation") == "applypolicytemplate"
-                                  and job.get("policy_template_id") == template_id)
+        push_job = _jobs.new_job_lookup(self.client, _jobs.TEMPLATE_PUSH, lambda job: job.get("operation") == "applypolicytemplate"
+                                        and job.get("policy_template_id") == template_id)
 
         def lookup():
-            record = self.client.get("%s/%s" % (TEMPLATES_PATH, path_id(template_id)))
-            if content_differs(template_view(record), content):
+            record = _api.GET_TEMPLATE(self.client, template_id)
+            if content_differs(template_view(record), self.content):
                 return None
             job = push_job()
             return dict(record, job_id=job["id"]) if job else record
         return lookup
 
     def _wait_push(self, job_id):
-        """The auto-push job (a bulk job in CCKM): waited for when wait=true; its failures fail the task."""
+        """The auto-push job: waited for when wait=true; its failures fail the task."""
         if not self.params["wait"]:
             return {"id": job_id, "overall_status": "in_progress"}
-        job = Waiter(lambda: self.client.get("%s/%s" % (BULK_PATH, path_id(job_id))), what="policy push job %s" % job_id).wait(
-            self.params["wait_timeout"], self.params["wait_sleep"])
-        failed = {key: text for key, text in (job.get("detailed_status") or {}).items() if text != "Success"}
+        job = _jobs.wait(self.client, _jobs.TEMPLATE_PUSH, [{"id": job_id, "overall_status": "in_progress"}],
+                         self.params["wait_timeout"], self.params["wait_sleep"])[0]
+        failed = _jobs.failures(job)
         if failed:
             raise CckmError("Policy push job %s failed for %d key(s): %s" % (
                 job_id, len(failed), "; ".join("%s: %s" % item for item in sorted(failed.items()))))
         return {"id": job_id, "overall_status": job.get("overall_status"), "detailed_status": job.get("detailed_status")}
 
-    def absent(self, current):
-        if current is None:
-            return {"changed": False, "template": None, "policy_template": None}
-        in_use = keys_using(self.client, current["id"])
-        if in_use:
-            raise TemplateInUse("Policy template %s is applied to %d key(s) and cannot be deleted: %s" % (
-                current.get("name"), len(in_use), ", ".join(in_use)))
-        if not self.module.check_mode:
-            self.client.delete("%s/%s" % (TEMPLATES_PATH, path_id(current["id"])))
-        return {"changed": True, "template": None, "policy_template": None, "in_use_by": []}
+    def diff_view(self, view):
+        return {k: view[k] for k in DIFF_FIELDS} if view else {}
 
-    @staticmethod
-    def _result(changed, record, view, **extra):
-        result = {"changed": changed, "template": record, "policy_template": view}
-        if view is not None:
-            result["is_verified"] = view["is_verified"]
-        result.update(extra)
+    def extras(self, before, after, actions, predicted):
+        result = {"is_verified": after.view["is_verified"]} if after else {}
+        if actions and actions[0].name != "create":
+            result["in_use_by"] = self.in_use
+        if actions and actions[0].name == "update":
+            result["became_unverified"] = before.view["is_verified"] and not self.in_use
+            if not predicted:
+                result["push_job"] = self.push_job
         return result
 
 
-def list_templates(client, params):
+def list_templates(params, client):
     """aws_policy_template_info: every template matching the API filters, as views (+ API record when asked)."""
     query = {name: params[name] for name in INFO_FILTERS if params.get(name) is not None}
     found = []
-    for record in client.paginate(TEMPLATES_PATH, query):
+    for record in _api.LIST_TEMPLATES.pages(client, query):
         view = template_view(record)
         if params.get("name") and view["name"] != params["name"]:
             continue
-        if params.get("include_resource"):
-            view["resource"] = record
+        if params.get("include_record"):
+            view["record"] = record
         found.append(view)
-    return {"changed": False, "policy_templates": found, "total": len(found)}
+    return {"policy_templates": found, "total": len(found)}

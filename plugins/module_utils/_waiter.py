@@ -2,45 +2,13 @@
 # Copyright: ciphertrust.cckm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Waiting for CipherTrust jobs (bulk, synchronization, template push) on a monotonic clock."""
+"""The one waiting loop: poll until a predicate holds, on a monotonic clock, within one time budget."""
 
 from __future__ import annotations
 
 import time
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import WaitTimeout
-
-RUNNING_STATUSES = frozenset(("in_progress", "pending", "queued", "running", "scheduled"))
-
-
-def job_done(job):
-    """A job is finished once its ``overall_status`` is no longer a running one."""
-    return str((job or {}).get("overall_status", "")).lower() not in RUNNING_STATUSES
-
-
-def job_status(job):
-    return (job or {}).get("overall_status")
-
-
-def new_job_lookup(client, path, matches):
-    """A ``landed()`` for a POST that starts a job, to be built just before sending it.
-
-    Jobs carry no client-chosen key, so after an ambiguous failure the job the POST may have started is the
-    matching one newer than the newest job listed now; an earlier, identical job (a previous run's, or one
-    that already finished) is never mistaken for it, and a fast job that finished is still found.
-    """
-    newest = (client.get(path, params={"sort": "-createdAt", "skip": 0, "limit": 1}) or {}).get("resources") or []
-    since = str(newest[0].get("createdAt") or "") if newest else ""
-    known = {job.get("id") for job in newest}
-
-    def lookup():
-        for job in client.paginate(path, {"sort": "-createdAt"}, page_size=50):
-            if str(job.get("createdAt") or "") < since:
-                return None
-            if job.get("id") not in known and matches(job):
-                return job
-        return None
-    return lookup
 
 
 class Waiter:
@@ -50,7 +18,7 @@ class Waiter:
     The token stays valid during long waits because every fetch goes through the client, which renews it.
     """
 
-    def __init__(self, fetch, done=job_done, describe=job_status, what="the job", sleep=time.sleep, clock=time.monotonic):
+    def __init__(self, fetch, done, describe=str, what="the job", sleep=time.sleep, clock=time.monotonic):
         self.fetch = fetch
         self.done = done
         self.describe = describe
@@ -69,14 +37,3 @@ class Waiter:
             self._sleep(max(0.0, min(interval, timeout - elapsed)))
             result = self.fetch()
         return result
-
-
-class DummyWaiter:
-    """Check mode: nothing was started, so there is nothing to wait for."""
-
-    def wait(self, timeout, interval, first=None):
-        return first
-
-
-def get_waiter(fetch, check_mode=False, **kwargs):
-    return DummyWaiter() if check_mode else Waiter(fetch, **kwargs)

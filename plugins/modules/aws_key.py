@@ -237,7 +237,7 @@ EXAMPLES = r"""
 
     - name: Disable it, by CCKM ID
       ciphertrust.cckm.aws_key:
-        id: "{{ payments.key.id }}"
+        id: "{{ payments.resource.id }}"
         enabled: false
 
 - name: Set the key policy from IAM users and roles
@@ -287,17 +287,21 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-key:
+record:
   description:
-    - The key record as the CCKM API shows it after the task (before it in check mode; empty when the key does not
-      exist, for example in check mode before a create).
+    - The key record as the CCKM API returned it after the task.
+    - In check mode, the record before the task (nothing is read back).
+    - Null when the key does not exist (for example in check mode before a create, or with O(state=absent) on a
+      missing key).
   returned: always
   type: dict
   sample: {"id": "40387a72-6e24-4cdd-8840-b586757c44bf", "kms": "aws-kms", "region": "us-east-1", "aws_param": {"KeyState": "Enabled"}}
-aws_key:
+resource:
   description:
-    - The key as a flat, normalised view (the same view M(ciphertrust.cckm.aws_key_info) returns, plus the policy lists).
+    - The key as a flat, normalised view (the same view M(ciphertrust.cckm.aws_key_info) returns, plus the policy lists
+      and C(rotated_at)) after the task.
     - In check mode, the key as it would be after the task.
+    - Null when the key does not exist.
   returned: always
   type: dict
   contains:
@@ -416,7 +420,9 @@ aws_key:
       description: Where the key material came from (V(native), V(cckm), V(unknown)).
       type: str
 actions:
-  description: The CCKM calls made, or in check mode the calls a real run would make, in order.
+  description:
+    - The CCKM calls made, or in check mode the calls a real run would make, in order.
+    - Check mode returns the same actions as a real run; empty when nothing needs to change.
   returned: always
   type: list
   elements: dict
@@ -450,7 +456,7 @@ diff:
 """
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import WAIT, ArgumentSpec
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import ensure_key
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.apply import KeyResource
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
 
@@ -505,7 +511,7 @@ SPEC = ArgumentSpec(
 
 
 def main():
-    CckmModule(SPEC.merge(WAIT), supports_check_mode=True).run(ensure_key)
+    CckmModule(SPEC.merge(WAIT), supports_check_mode=True).converge(KeyResource)
 
 
 if __name__ == "__main__":

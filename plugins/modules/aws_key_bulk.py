@@ -65,9 +65,17 @@ extends_documentation_fragment:
   - ciphertrust.cckm.wait
   - ciphertrust.cckm.attributes
   - ciphertrust.cckm.attributes.CHECK_MODE_FULL
+attributes:
+  diff_mode:
+    description: Returns C(before) and C(after) of the managed properties when run with C(--diff).
+    support: full
+    details:
+      - The diff is keyed by the CCKM ID of every targeted key; each entry holds the key's C(key_state), plus its
+        C(policy_template_id) when O(policy_template) is given, before the task and after it (predicted in check mode).
 notes:
   - Needs the C(keybulkoperation) permission (CCKM ACL) on the KMS containers.
-  - Check mode returns the exact plan (keys, operations and number of jobs) and starts no job.
+  - Check mode returns the exact plan (keys, operations and number of jobs) and the same RV(actions) as a real run,
+    and starts no job.
   - O(wait_timeout) is the budget of each step (cancel deletion, apply template, enable/disable, schedule deletion).
   - With O(wait=false) the task reports the started jobs; per-key results are then C(started).
 seealso:
@@ -100,9 +108,56 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+actions:
+  description:
+    - One entry per bulk job started, or in check mode per bulk job a real run would start, in order
+      (check mode returns the same actions as a real run); empty when every key is already in the desired state.
+    - With O(cancel_job_ids), one entry per job cancelled (jobs already finished or aborted are left alone).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    method:
+      description: HTTP method.
+      type: str
+      sample: POST
+    path:
+      description: API path; C(/api/v1/cckm/aws/bulkjob), or C(/api/v1/cckm/aws/bulkjob/{id}/cancel) with O(cancel_job_ids).
+      type: str
+      sample: /api/v1/cckm/aws/bulkjob
+    body:
+      description:
+        - Request body of the job start, with C(operation), C(keys) (CCKM key IDs) and C(days)
+          (C(schedulekeydeletion)) or C(policy_template_id) (C(applypolicytemplate)).
+        - Null for a cancellation.
+      type: dict
+      sample: {"operation": "disablekey", "keys": ["40387a72-6e24-4cdd-8840-b586757c44bf"]}
+    description:
+      description: What the call does.
+      type: str
+      sample: disablekey on 100 key(s)
+resource:
+  description:
+    - The targeted keys as they are after the task, each as the flat view
+      RV(ciphertrust.cckm.aws_key_info#module:aws_keys) returns per key.
+    - In check mode, each planned operation's effect applied to the keys. In a real run, the effects applied to the keys
+      whose result is C(Success) (the keys are not read again; with O(wait=false) they are shown as before the task).
+    - With O(cancel_job_ids), the jobs instead, each as a view with C(id), C(operation), C(overall_status) and C(abort)
+      (C(abort=true) for the jobs cancelled, also in check mode).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "40387a72-6e24-4cdd-8840-b586757c44bf", "alias": "ex-0", "region": "us-east-1", "key_state": "Disabled", "enabled": false}]
+record:
+  description:
+    - Null when converging keys.
+    - With O(cancel_job_ids), the bulk job records as the API returned them (before the task in check mode).
+  returned: always
+  type: list
+  elements: dict
 key_results:
   description: Every targeted key and what happened to it.
-  returned: always
+  returned: when converging keys
   type: list
   elements: dict
   contains:
@@ -129,7 +184,7 @@ key_results:
       description: C(Success), C(unchanged), C(planned) (check mode), C(started) (O(wait=false)), or the error text of its job.
       type: str
 jobs:
-  description: The bulk jobs started (or cancelled).
+  description: The bulk jobs started (or, with O(cancel_job_ids), the jobs given).
   returned: always
   type: list
   elements: dict
@@ -146,6 +201,11 @@ jobs:
     keys:
       description: Number of keys in the job.
       type: int
+      returned: when converging keys
+    abort:
+      description: Whether the job was cancelled (predicted in check mode).
+      type: bool
+      returned: with O(cancel_job_ids)
 plan:
   description: Per operation, the number of jobs and keys (the same in check mode and in a real run).
   returned: when converging keys
@@ -162,8 +222,8 @@ failures:
   type: int
 """
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import PENDING_WINDOW_DAYS, WAIT, ArgumentSpec, check_range
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._bulk import ensure_bulk
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import WAIT, ArgumentSpec
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._bulk import bulk_resource
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
 
 SPEC = WAIT.merge(ArgumentSpec(
@@ -182,13 +242,8 @@ SPEC = WAIT.merge(ArgumentSpec(
 ))
 
 
-def _run(module):
-    check_range(module.params, "pending_window_days", *PENDING_WINDOW_DAYS)
-    return ensure_bulk(module)
-
-
 def main():
-    CckmModule(SPEC, supports_check_mode=True).run(_run)
+    CckmModule(SPEC, supports_check_mode=True).converge(bulk_resource)
 
 
 if __name__ == "__main__":

@@ -78,10 +78,11 @@ options:
     description:
       - Comma-separated fields to sort by; prefix a field with C(-) for descending order, for example V(-createdAt).
     type: str
-  include_resource:
-    description: Also return each key's record exactly as the API shows it, under RV(aws_keys[].resource).
+  include_record:
+    description: Also return each key's record exactly as the API shows it, under RV(aws_keys[].record).
     type: bool
     default: false
+    aliases: [include_resource]
 extends_documentation_fragment:
   - ciphertrust.cckm.connection
   - ciphertrust.cckm.attributes
@@ -218,19 +219,25 @@ aws_keys:
     key_material_origin:
       description: Where the key material came from (V(native), V(cckm), V(unknown)).
       type: str
-    resource:
-      description: The key record as the API shows it (only with O(include_resource=true)).
+    record:
+      description: The key record as the API shows it (only with O(include_record=true)).
       type: dict
-      returned: when O(include_resource=true)
+      returned: when O(include_record=true)
 total:
   description: Number of keys returned.
   returned: always
   type: int
   sample: 3
+actions:
+  description: The changes made; always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: dict
+  sample: []
 """
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import ArgumentSpec
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import list_keys
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import list_keys
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
 
 _STRINGS = {"type": "list", "elements": "str"}
@@ -251,17 +258,17 @@ SPEC = ArgumentSpec({
     "cckm_policy_template_id": {"type": "str", "aliases": ["policy_template_id"]},
     "multi_region": {"type": "bool"},
     "sort": {"type": "str"},
-    "include_resource": {"type": "bool", "default": False},
+    "include_record": {"type": "bool", "default": False, "aliases": ["include_resource"]},
 })
 
 
-def _read(module):
-    keys = list_keys(module.client(), module.params, include_resource=module.params["include_resource"])
-    return {"changed": False, "aws_keys": keys, "total": len(keys)}
+def _read(params, client):
+    keys = list_keys(client, params, include_record=params["include_record"])
+    return {"aws_keys": keys, "total": len(keys)}
 
 
 def main():
-    CckmModule(SPEC, supports_check_mode=True).run(_read)
+    CckmModule(SPEC, supports_check_mode=True).read(_read)
 
 
 if __name__ == "__main__":

@@ -125,12 +125,41 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-template:
-  description: The template as the API shows it (null when absent or in check mode before creation).
+actions:
+  description:
+    - The CCKM calls made (create, update or delete of the template), or in check mode the calls a real run would
+      make; check mode returns the same actions as a real run. Empty when nothing needs to change.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    method:
+      description: HTTP method.
+      type: str
+      sample: PATCH
+    path:
+      description: API path.
+      type: str
+      sample: /api/v1/cckm/aws/templates/7a1bd1a1-2f4f-4c5e-9b51-0c3b6c1e9a50
+    body:
+      description: Request body, or null.
+      type: raw
+    description:
+      description: What the call does.
+      type: str
+      sample: update policy template payments-keys
+record:
+  description:
+    - The template as the API returned it after the task.
+    - In check mode, the template before the task (nothing is read back).
+    - Null when the template does not exist (after a delete, or in check mode before a create).
   returned: always
   type: dict
-policy_template:
-  description: The template normalised (admins under C(key_admins) whatever the API spelling, lists never null); in check mode, as it would be.
+resource:
+  description:
+    - The template normalised (admins under C(key_admins) whatever the API spelling, lists never null) after the task;
+      in check mode, as it would be.
+    - Null when the template does not exist.
   returned: always
   type: dict
   contains:
@@ -197,7 +226,7 @@ push_job:
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import WAIT, ArgumentSpec
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TemplateTask
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TemplateResource
 
 _NAMES = {"type": "list", "elements": "str", "no_log": False}
 
@@ -217,7 +246,7 @@ SPEC = WAIT.merge(ArgumentSpec(
 
 
 def main():
-    CckmModule(SPEC, supports_check_mode=True).run(lambda module: TemplateTask(module).run())
+    CckmModule(SPEC, supports_check_mode=True).converge(TemplateResource)
 
 
 if __name__ == "__main__":

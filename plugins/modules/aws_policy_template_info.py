@@ -37,10 +37,11 @@ options:
   sort:
     description: Comma-separated fields to sort by; prefix a field with C(-) for descending order.
     type: str
-  include_resource:
-    description: Also return each template as the API shows it, under RV(policy_templates[].resource).
+  include_record:
+    description: Also return each template as the API shows it, under RV(policy_templates[].record).
     type: bool
     default: false
+    aliases: [include_resource]
 extends_documentation_fragment:
   - ciphertrust.cckm.connection
   - ciphertrust.cckm.attributes
@@ -112,14 +113,20 @@ policy_templates:
       description: External AWS accounts.
       type: list
       elements: str
-    resource:
-      description: The template as the API shows it.
+    record:
+      description: The template as the API shows it (only with O(include_record=true)).
       type: dict
-      returned: when O(include_resource=true)
+      returned: when O(include_record=true)
 total:
   description: Number of templates returned.
   returned: always
   type: int
+actions:
+  description: The changes made; always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: dict
+  sample: []
 """
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import ArgumentSpec
@@ -134,12 +141,12 @@ SPEC = ArgumentSpec({
     "cloud": {"type": "str"},
     "is_verified": {"type": "bool"},
     "sort": {"type": "str"},
-    "include_resource": {"type": "bool", "default": False},
+    "include_record": {"type": "bool", "default": False, "aliases": ["include_resource"]},
 })
 
 
 def main():
-    CckmModule(SPEC, supports_check_mode=True).run(lambda module: list_templates(module.client(), module.params))
+    CckmModule(SPEC, supports_check_mode=True).read(list_templates)
 
 
 if __name__ == "__main__":

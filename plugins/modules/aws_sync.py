@@ -88,7 +88,8 @@ extends_documentation_fragment:
   - ciphertrust.cckm.attributes.CHECK_MODE_FULL
 notes:
   - In check mode no job is started and C(changed) is false, since what a synchronization would find cannot be
-    known in advance; the result says which job would be started. Schedules and cancellations are predicted exactly.
+    known in advance; RV(actions) says which job would be started (or which running job would be waited for), the same
+    actions as a real run. Schedules and cancellations are predicted exactly.
   - With O(wait=false) the task reports C(changed=true) when it started a job, since its outcome is not known yet.
   - Requires the C(keysynchronize) permission on the KMS containers.
 seealso:
@@ -132,9 +133,43 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-job:
-  description: The synchronization job as the API shows it after waiting (or when started, with O(wait=false)).
-  returned: when a job was run or cancelled
+actions:
+  description:
+    - The calls made, or in check mode the calls a real run would make, in order; check mode returns the same actions
+      as a real run.
+    - For a synchronization run, the job start, or a step that only waits (C(method) and C(path) null) when another
+      synchronization is already running and O(if_running=wait) joins it (with O(if_running=start), a wait step then
+      the job start).
+    - With O(state=cancelled), the cancellation of the job (empty when it already finished); with O(schedule), the
+      create, update or delete of the scheduler job configuration (empty when it is already as wanted).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    method:
+      description: HTTP method; null for a step that only waits for a running job.
+      type: str
+      sample: POST
+    path:
+      description: API path; null for a step that only waits for a running job.
+      type: str
+      sample: /api/v1/cckm/aws/synchronization-jobs
+    body:
+      description: Request body, or null.
+      type: raw
+      sample: {"kms": ["aws-kms"], "regions": ["us-east-1"]}
+    description:
+      description: What the step does.
+      type: str
+      sample: start a synchronization job for aws-kms
+record:
+  description:
+    - For a synchronization run and O(state=cancelled), the synchronization job record as the API returned it after
+      waiting (or when started, with O(wait=false)). In check mode, the job record before the task; null when a job
+      would be started (it does not exist yet), the running job when it would be joined.
+    - With O(schedule), the scheduler job configuration as the API returned it (in check mode, as it was before the
+      task); null when it does not exist (after O(schedule.state=absent), or in check mode before a create).
+  returned: always
   type: dict
   sample:
     id: afef70ff-311e-46c1-8ead-e1999e8c6d46
@@ -142,18 +177,85 @@ job:
     detailed_status: {"123456789012/us-east-1": "region synchronized successfully"}
     kms: [aws-kms]
     regions: [us-east-1]
+resource:
+  description:
+    - For a synchronization run and O(state=cancelled), the job as a view with C(id), C(overall_status), C(abort),
+      C(kms), C(regions), C(synchronize_all) and C(detailed_status). In check mode, the job that would be started (its
+      C(id) null), or the running job when it would be joined.
+    - With O(schedule), the scheduler job configuration as a view with C(id), C(name), C(run_at), C(description),
+      C(disabled) and C(cckm_synchronization_params) (in check mode, as it would be); null when it does not exist.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: ID of the synchronization job or of the scheduler job configuration (null in check mode before a start or a create).
+      type: str
+      sample: afef70ff-311e-46c1-8ead-e1999e8c6d46
+    overall_status:
+      description: C(overall_status) of the job.
+      type: str
+      returned: for a synchronization run and O(state=cancelled)
+      sample: completed
+    abort:
+      description: Whether the job was cancelled.
+      type: bool
+      returned: for a synchronization run and O(state=cancelled)
+    kms:
+      description: KMS containers the job synchronizes.
+      type: list
+      elements: str
+      returned: for a synchronization run and O(state=cancelled)
+      sample: [aws-kms]
+    regions:
+      description: Regions the job synchronizes.
+      type: list
+      elements: str
+      returned: for a synchronization run and O(state=cancelled)
+      sample: [us-east-1]
+    synchronize_all:
+      description: Whether the job synchronizes every KMS container.
+      type: bool
+      returned: for a synchronization run and O(state=cancelled)
+    detailed_status:
+      description: Status per account and region.
+      type: dict
+      returned: for a synchronization run and O(state=cancelled)
+      sample: {"123456789012/us-east-1": "region synchronized successfully"}
+    name:
+      description: Name of the scheduler job configuration.
+      type: str
+      returned: with O(schedule)
+      sample: nightly-aws-sync
+    run_at:
+      description: Cron expression of the schedule.
+      type: str
+      returned: with O(schedule)
+      sample: "0 2 * * *"
+    description:
+      description: Description of the scheduler job configuration.
+      type: str
+      returned: with O(schedule)
+    disabled:
+      description: Whether the schedule is disabled.
+      type: bool
+      returned: with O(schedule)
+    cckm_synchronization_params:
+      description: What the scheduled synchronization covers (C(cloud_name), and C(kms) or C(synchronize_all)).
+      type: dict
+      returned: with O(schedule)
+      sample: {"cloud_name": "aws", "synchronize_all": true}
 job_id:
   description: ID of the job.
-  returned: when a job was run or cancelled
+  returned: when a job was run (not in check mode) or cancelled
   type: str
 overall_status:
   description: Final C(overall_status) of the job.
-  returned: when a job was run or cancelled
+  returned: when a job was run (not in check mode) or cancelled
   type: str
   sample: completed
 joined_running_job:
   description: True when another synchronization was already running and the task waited for it instead of starting one.
-  returned: when a job was run
+  returned: when a job was run (not in check mode)
   type: bool
 counts:
   description: How many keys the synchronization added, updated and marked gone.
@@ -176,18 +278,14 @@ gone:
   type: list
   elements: dict
 would_start:
-  description: In check mode, the body of the job that would be started.
-  returned: in check mode, when a job would be run
-  type: dict
-schedule:
-  description: The scheduler job configuration as the API shows it (null once removed).
-  returned: when O(schedule) is given
+  description: In check mode, the body of the job that would be started (null when a running job would be joined).
+  returned: in check mode, for a synchronization run
   type: dict
 """
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import WAIT, ArgumentSpec
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._sync import ensure_sync
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._sync import sync_resource
 
 SPEC = WAIT.merge(ArgumentSpec(
     {
@@ -212,7 +310,7 @@ SPEC = WAIT.merge(ArgumentSpec(
 
 
 def main():
-    CckmModule(SPEC, supports_check_mode=True).run(ensure_sync)
+    CckmModule(SPEC, supports_check_mode=True).converge(sync_resource)
 
 
 if __name__ == "__main__":

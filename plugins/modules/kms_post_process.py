@@ -110,7 +110,7 @@ EXAMPLES = r"""
 
 - name: Show what was sent
   ansible.builtin.debug:
-    msg: "{{ byok.request_type | default('nothing', true) }} sent; installed regions {{ byok.wallet.installed_regions }}"
+    msg: "{{ byok.request_type | default('nothing', true) }} sent; installed regions {{ byok.resource.installed_regions }}"
 
 - name: Unregister the key again (Delete only when the region is installed)
   ciphertrust.cckm.kms_post_process:
@@ -137,7 +137,61 @@ request:
     request_type: Create
     token: "********"
     version: 15
-wallet:
+actions:
+  description:
+    - The post-process request sent, or in check mode the request a real run would send (the same actions as a real
+      run); empty when the wallet already shows the wanted state.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    method:
+      description: HTTP method.
+      type: str
+      sample: POST
+    path:
+      description: Clumio API path.
+      type: str
+      sample: /wallets/_post-process
+    body:
+      description: The request body, with the token masked.
+      type: dict
+      sample: {"account_native_id": "123456789012", "aws_region": "us-east-1", "request_type": "Create", "token": "********"}
+    description:
+      description: What the request does.
+      type: str
+      sample: send a Create post-process request for AWS account 123456789012 in us-east-1
+resource:
+  description:
+    - The post-process state of O(aws_region) as the account's wallet shows it after the task (in check mode, as it is
+      predicted to be).
+  returned: always
+  type: dict
+  contains:
+    aws_region:
+      description: The region of the task (O(aws_region)).
+      type: str
+      sample: us-east-1
+    installed:
+      description: Whether the template is installed in O(aws_region).
+      type: bool
+    installed_regions:
+      description: Regions where the template is installed.
+      type: list
+      elements: str
+      sample: [us-east-1]
+    state:
+      description: Wallet state, V(Waiting) (no template installed), V(Enabled) or V(Error).
+      type: str
+      sample: Enabled
+    stack_version:
+      description: Template version installed.
+      type: int
+      sample: 15
+    role_arn:
+      description: ARN of the role Clumio assumes.
+      type: str
+record:
   description: The account's Clumio wallet afterwards (in check mode, as it is predicted to be), token masked.
   returned: always
   type: dict
@@ -176,7 +230,7 @@ wallet_before:
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import ArgumentSpec
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import ClumioModule
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._post_process import REQUEST_TYPES, ensure_post_process
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._post_process import REQUEST_TYPES, PostProcessResource
 
 SPEC = ArgumentSpec({
     "account_native_id": {"type": "str", "required": True},
@@ -195,8 +249,7 @@ SPEC = ArgumentSpec({
 
 
 def main():
-    module = ClumioModule(SPEC, supports_check_mode=True)
-    module.run(ensure_post_process)
+    ClumioModule(SPEC, supports_check_mode=True).converge(PostProcessResource)
 
 
 if __name__ == "__main__":

@@ -40,10 +40,10 @@ def test_create_then_noop_costs_two_requests(emu, tmp_path):
     created = run_one(emu, tmp_path, options)
     assert created["changed"] is True
     assert [a["description"].split(" ")[0] for a in created["actions"]] == ["create", "add"]
-    view = created["aws_key"]
+    view = created["resource"]
     assert view["aliases"] == ["app1", "app1-old"] and view["tags"] == {"app": "one", "env": "dev"}
     assert view["policy_template_id"] == template_id and view["description"] == "App one"
-    assert created["key"]["id"] == view["id"] and created["diff"]["before"] == {}
+    assert created["record"]["id"] == view["id"] and created["diff"]["before"] == {}
     aws = truth(emu)["app1"]
     assert aws["Tags"] == {"app": "one", "env": "dev", "cckm_policy_template_id": template_id}
     assert sorted(aws["Aliases"]) == ["alias/app1", "alias/app1-old"] and aws["Description"] == "App one"
@@ -98,7 +98,7 @@ def test_template_by_name_is_resolved_and_applied(emu, tmp_path):
     template_id = make_template(emu, "by-name")
     run_one(emu, tmp_path, {"alias": "tn"})
     result = run_one(emu, tmp_path, {"alias": "tn", "policy_template": "by-name"})
-    assert result["changed"] is True and result["aws_key"]["policy_template_id"] == template_id
+    assert result["changed"] is True and result["resource"]["policy_template_id"] == template_id
     emu.control("POST", "/_emulator/stats/reset")
     assert run_one(emu, tmp_path, {"alias": "tn", "policy_template": "by-name", "tags": {}})["changed"] is False
     assert emu.stats()["requests"] == 3  # auth, template lookup, key list
@@ -141,7 +141,7 @@ def test_check_mode_predicts_every_path(emu, tmp_path):
 
 def test_disable_then_enable(emu, tmp_path):
     run_one(emu, tmp_path, {"alias": "de"})
-    assert run_one(emu, tmp_path, {"alias": "de", "enabled": False})["aws_key"]["key_state"] == "Disabled"
+    assert run_one(emu, tmp_path, {"alias": "de", "enabled": False})["resource"]["key_state"] == "Disabled"
     assert truth(emu)["de"]["Enabled"] is False
     result = run_one(emu, tmp_path, {"alias": "de", "enabled": True})
     assert result["changed"] and truth(emu)["de"]["KeyState"] == "Enabled"
@@ -172,7 +172,7 @@ def test_external_key_material_import_and_delete(emu, tmp_path):
 def test_replicate_to_two_regions_then_noop(emu, tmp_path):
     options = {"alias": "mrk", "multi_region": True, "replica_regions": ["us-west-2", "eu-west-1"]}
     predicted, real = check_then_real(emu, tmp_path, options)
-    assert predicted["changed"] and sorted(real["aws_key"]["replica_regions"]) == ["eu-west-1", "us-west-2"]
+    assert predicted["changed"] and sorted(real["resource"]["replica_regions"]) == ["eu-west-1", "us-west-2"]
     assert len(emu.aws_keys("us-west-2")) == 1 and len(emu.aws_keys("eu-west-1")) == 1
     again = run_one(emu, tmp_path, options)
     assert again["changed"] is False
@@ -201,7 +201,7 @@ def test_lost_create_response_still_makes_exactly_one_key(emu, tmp_path):
     emu.control("POST", "/_emulator/faults", {"rules": [
         {"method": "POST", "path": "/api/v1/cckm/aws/keys", "status": 502, "count": 1, "phase": "after"}]})
     result = run_one(emu, tmp_path, {"alias": "lost", "tags": {"a": "b"}})
-    assert result["changed"] is True and result["aws_key"]["tags"] == {"a": "b"}
+    assert result["changed"] is True and result["resource"]["tags"] == {"a": "b"}
     assert len(emu.aws_keys()) == 1
     assert emu.stats()["routes"]["POST /api/v1/cckm/aws/keys"] == 1
     assert run_one(emu, tmp_path, {"alias": "lost", "tags": {"a": "b"}})["changed"] is False
@@ -209,8 +209,8 @@ def test_lost_create_response_still_makes_exactly_one_key(emu, tmp_path):
 
 def test_identify_by_arn_and_aws_key_id(emu, tmp_path):
     created = run_one(emu, tmp_path, {"alias": "ids"})
-    by_arn = run_playbook(tmp_path, [{"name": "arn", MODULE: {"id": created["aws_key"]["arn"], "description": "via arn"}},
-                                     {"name": "keyid", MODULE: {"id": created["aws_key"]["key_id"], "description": "via arn"}},
+    by_arn = run_playbook(tmp_path, [{"name": "arn", MODULE: {"id": created["resource"]["arn"], "description": "via arn"}},
+                                     {"name": "keyid", MODULE: {"id": created["resource"]["key_id"], "description": "via arn"}},
                                      {"name": "missing", MODULE: {"id": "1234abcd-0000-0000-0000-000000000000", "enabled": True},
                                       "ignore_errors": True}],
                           connection_env(emu))
@@ -236,6 +236,6 @@ def test_replicate_waits_for_the_replica_then_moves_the_primary(emu, tmp_path):
     options = {"alias": "mv", "multi_region": True, "replica_regions": ["eu-west-1"], "primary_region": "eu-west-1", "wait_sleep": 0.1}
     predicted, real = check_then_real(emu, tmp_path, options)
     assert [a["description"] for a in real["actions"]][-2:] == ["replicate to eu-west-1", "make eu-west-1 the primary region"]
-    assert real["aws_key"]["primary_region"] == "eu-west-1" and real["aws_key"]["multi_region_key_type"] == "REPLICA"
+    assert real["resource"]["primary_region"] == "eu-west-1" and real["resource"]["multi_region_key_type"] == "REPLICA"
     assert emu.aws_keys("eu-west-1")[0]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
     assert run_one(emu, tmp_path, options)["changed"] is False and predicted["changed"] is True

@@ -25,7 +25,7 @@ def test_filters_views_and_request_count(emu, tmp_path):
     assert all(k["key_state"] == "Enabled" and k["arn"].startswith("arn:aws:kms:us-east-1:") for k in east["aws_keys"])
     assert [k["alias"] for k in run.result("by alias")["aws_keys"]] == ["west-1"]
     tagged = run.result("by tag")["aws_keys"]
-    assert len(tagged) == 3 and all(k["tags"] == {"app": "pay"} and k["resource"]["id"] == k["id"] for k in tagged)
+    assert len(tagged) == 3 and all(k["tags"] == {"app": "pay"} and k["record"]["id"] == k["id"] for k in tagged)
     assert run.result("none")["aws_keys"] == []
     routes = emu.stats()["routes"]
     assert routes["POST /api/v1/auth/tokens"] == 4 and routes["GET /api/v1/cckm/aws/keys"] == 4  # one login + one page per task

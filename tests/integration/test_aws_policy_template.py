@@ -28,7 +28,7 @@ def test_create_three_ways_then_no_op_in_two_requests(emu, tmp_path):
              tpl("default", kms="aws-kms")]
     run = run_playbook(tmp_path, tasks, connection_env(emu))
     assert all(run.result(t["name"])["changed"] for t in tasks)
-    assert run.result("lists")["policy_template"]["key_users"] == ["alice", "bob"]
+    assert run.result("lists")["resource"]["key_users"] == ["alice", "bob"]
     assert sorted(server_template(emu, "lists")["key_users"]) == ["alice", "bob"]
     for task in [tpl("lists", kms="aws-kms", key_users=["alice", "bob"], key_admins=["admin1"]),
                  tpl("policy", account_id="123456789012", policy=reordered), tpl("default", kms="aws-kms")]:
@@ -40,7 +40,7 @@ def test_create_three_ways_then_no_op_in_two_requests(emu, tmp_path):
 
 def test_verified_templates_rules(emu, tmp_path):
     env = connection_env(emu)
-    template = run_playbook(tmp_path, [tpl("t1", kms="aws-kms", key_users=["alice"])], env).result("t1")["policy_template"]
+    template = run_playbook(tmp_path, [tpl("t1", kms="aws-kms", key_users=["alice"])], env).result("t1")["resource"]
     key = emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "uses-t1"},
                                                  "policytemplate": template["id"]}).json()
     assert server_template(emu, "t1")["is_verified"] is True
@@ -62,7 +62,7 @@ def test_verified_templates_rules(emu, tmp_path):
 
 def test_delete_in_use_fails_naming_keys_and_delete_unused_is_idempotent(emu, tmp_path):
     env = connection_env(emu)
-    template = run_playbook(tmp_path, [tpl("t2", kms="aws-kms")], env).result("t2")["policy_template"]
+    template = run_playbook(tmp_path, [tpl("t2", kms="aws-kms")], env).result("t2")["resource"]
     key = emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "policytemplate": template["id"]}).json()
     refused = run_playbook(tmp_path, [tpl("t2", kms="aws-kms", state="absent")], env, expect_rc=2).result("t2")
     assert "cannot be deleted" in refused["msg"] and key["id"] in refused["msg"]
@@ -77,7 +77,7 @@ def test_delete_in_use_fails_naming_keys_and_delete_unused_is_idempotent(emu, tm
 def test_check_mode_predicts_create_and_update_without_writing(emu, tmp_path):
     env = connection_env(emu)
     created = run_playbook(tmp_path, [tpl("t3", kms="aws-kms", key_users=["a"])], env, check=True).result("t3")
-    assert created["changed"] is True and created["policy_template"]["key_users"] == ["a"]
+    assert created["changed"] is True and created["resource"]["key_users"] == ["a"]
     run_playbook(tmp_path, [tpl("t3", kms="aws-kms", key_users=["a"])], env)
     emu.control("POST", "/_emulator/stats/reset")
     updated = run_playbook(tmp_path, [tpl("t3", kms="aws-kms", key_users=["b"])], env, check=True, diff=True).result("t3")
@@ -112,5 +112,5 @@ def test_info_filters(emu, tmp_path):
     assert run.result("all")["total"] == 2
     assert [t["name"] for t in run.result("by kms")["policy_templates"]] == ["a"]
     by_name = run.result("by name")["policy_templates"]
-    assert [t["account_id"] for t in by_name] == ["210987654321"] and by_name[0]["resource"]["name"] == "b"
+    assert [t["account_id"] for t in by_name] == ["210987654321"] and by_name[0]["record"]["name"] == "b"
     assert run.result("verified")["total"] == 0

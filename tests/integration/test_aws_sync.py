@@ -93,7 +93,7 @@ def test_cancel_a_running_job_by_id(emu, tmp_path):
     run = run_playbook(tmp_path, [sync_task("check", **cancel)], connection_env(emu), check=True)
     assert run.result("check")["changed"] is True and emu.api("GET", "cckm/aws/synchronization-jobs/" + job["id"]).json()["abort"] is False
     run = run_playbook(tmp_path, [sync_task("cancel", **cancel), sync_task("again", **cancel)], connection_env(emu))
-    assert run.result("cancel")["changed"] is True and run.result("cancel")["job"]["abort"] is True
+    assert run.result("cancel")["changed"] is True and run.result("cancel")["record"]["abort"] is True
     assert run.result("again")["changed"] is False
 
 

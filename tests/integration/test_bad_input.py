@@ -29,7 +29,7 @@ REGIONS = (("123456789012", "us-east-1"), ("123456789012", "us-west-2"), ("12345
 HUGE = "x" * 10000
 CRON = "0 2 * * *"
 PLAYBOOKS = 3  # concurrent ansible-playbook runs sharing the table
-WRITE_ERROR = re.compile(r"(POST|PUT|PATCH|DELETE) /\S+ failed")  # an HTTP error answer to a write the module sent
+WRITE_ERROR = re.compile(r"(Failed to [^:]*: )?(POST|PUT|PATCH|DELETE) /\S+( failed|:)")  # an HTTP error answer to a write the module sent
 
 
 def key(alias=NEW, **options):
@@ -113,7 +113,7 @@ CASES = {
         ("gone_not_bool", {"gone": "perhaps"}, ["gone"]),
         ("key_material_origin_not_in_choices", {"key_material_origin": ["byok"]}, ["key_material_origin"]),
         ("id_dict", {"id": {"a": 1}}, ["id"]),
-        ("include_resource_not_bool", {"include_resource": "all"}, ["include_resource"]),
+        ("include_record_not_bool", {"include_record": "all"}, ["include_record"]),
         ("unsupported_option", {"colour": "red"}, ["colour"]),
     ],
     "aws_key_bulk": [
@@ -156,7 +156,7 @@ CASES = {
     ],
     "aws_policy_template_info": [
         ("is_verified_not_bool", {"is_verified": "maybe"}, ["is_verified"]),
-        ("include_resource_not_bool", {"include_resource": [1]}, ["include_resource"]),
+        ("include_record_not_bool", {"include_record": [1]}, ["include_record"]),
         ("unsupported_option", {"colour": "red"}, ["colour"]),
     ],
     "aws_sync": [

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import CckmClient
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, TransportError
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import KEYS_PATH
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import CREATE_KEY, LIST_KEYS as KEY_LIST
 
 TOKENS = "POST /api/v1/auth/tokens"
 LIST_KMS = "GET /api/v1/cckm/aws/kms"
@@ -60,8 +60,8 @@ def test_retries_survive_a_30_percent_fault_rate_without_duplicates(emulator_fac
     for number in range(8):
         alias = "fault-%d" % number
         body = {"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": alias}}
-        client.post(KEYS_PATH, body, landed=lambda a=alias: client.find_one(
-            KEYS_PATH, {"alias": a, "region": "us-east-1"}, lambda r: "alias/" + a in r["aws_param"]["Alias"]))
+        CREATE_KEY(client, body=body, landed=lambda a=alias: KEY_LIST.find(
+            client, {"alias": a, "region": "us-east-1"}, lambda r: "alias/" + a in r["aws_param"]["Alias"]))
     emulator.control("POST", "/_emulator/config", {"fault_rate": 0})
     truth = emulator.aws_keys("us-east-1")
     aliases = sorted(a for key in truth for a in key["Aliases"])
@@ -73,7 +73,7 @@ def test_retries_survive_a_30_percent_fault_rate_without_duplicates(emulator_fac
 def test_pagination_reads_every_page(emu):
     emu.control("POST", "/_emulator/cckm/keys", {"count": 2500, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "page-"})
     emu.control("POST", "/_emulator/stats/reset")
-    keys = list(client_for(emu).paginate(KEYS_PATH, {"region": "us-east-1"}))
+    keys = list(KEY_LIST.pages(client_for(emu), {"region": "us-east-1"}))
     assert len(keys) == 2500 and len({k["id"] for k in keys}) == 2500
     assert emu.stats()["routes"][LIST_KEYS] == 3
 

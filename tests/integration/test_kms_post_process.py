@@ -46,7 +46,7 @@ def run_pair(emu, tmp_path, options, expect_changed, expect_type):
     assert emu.stats()["routes"].get(POST, 0) == (1 if expect_type else 0)
     assert len(post_calls(emu)) == calls + (1 if expect_type else 0)
     for key in ("installed_regions", "state", "stack_version", "role_arn"):
-        assert check["wallet"][key] == real["wallet"][key] == wallet(emu)[key], key
+        assert check["record"][key] == real["record"][key] == wallet(emu)[key], key
     assert check["diff"] == real["diff"]
     return real
 
@@ -55,7 +55,7 @@ def test_lifecycle_create_rerun_update_delete_with_check_mode(emu, tmp_path):
     created = run_pair(emu, tmp_path, {"version": 14, "role_arn": ROLE, "role_id": "AROA1", "role_external_id": "ext"}, True, "Create")
     assert wallet(emu)["installed_regions"] == [REGION] and wallet(emu)["state"] == "Enabled"
     assert created["request"]["token"] == "********" and created["request"]["version"] == 14
-    assert created["wallet_before"]["state"] == "Waiting" and created["wallet"]["token"] == "********"
+    assert created["wallet_before"]["state"] == "Waiting" and created["record"]["token"] == "********"
     assert created["diff"]["before"]["installed"] is False and created["diff"]["after"]["installed"] is True
     body = post_calls(emu)[-1]["body"]
     assert body["request_type"] == "Create" and body["role_id"] == "AROA1" and "multi_region_cmk_key_id" not in body
@@ -145,7 +145,7 @@ def test_options_instead_of_environment(emu, tmp_path):
 def test_ambiguous_failure_is_not_resent_when_the_wallet_shows_it(emu, tmp_path):
     emu.control("POST", "faults", {"rules": [{"method": "POST", "path": "/wallets/_post-process", "status": 503, "phase": "after"}]})
     run = run_playbook(tmp_path, [task("flaky", version=15)], clumio_env(emu))
-    assert run.result("flaky")["changed"] is True and run.result("flaky")["wallet"]["installed_regions"] == [REGION]
+    assert run.result("flaky")["changed"] is True and run.result("flaky")["record"]["installed_regions"] == [REGION]
     assert emu.stats()["routes"][POST] == 1
 
 

@@ -105,7 +105,7 @@ def test_two_plays_racing_on_one_alias_make_one_key(emulator_factory, tmp_path):
     assert [a["description"].split()[0] for a in winner["actions"]] == ["create"] and winner["changed"]
     assert not loser["changed"] and loser["actions"] == []
     assert any("created by another run at the same time" in w for w in loser.get("warnings", []))
-    assert winner["key"]["id"] == loser["key"]["id"]
+    assert winner["record"]["id"] == loser["record"]["id"]
 
 
 # -- tokens -----------------------------------------------------------------------------------------

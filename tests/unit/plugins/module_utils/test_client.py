@@ -6,6 +6,7 @@ import pytest
 import responses
 from responses import matchers
 
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import GET_KEY, SCHEDULE_DELETION, START_BULK_JOB
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import (
     AccessDenied, ApiError, AuthenticationError, NotFound, TransportError)
 from ansible_collections.ciphertrust.cckm.tests.unit.fakes import HOST, TOKENS, make_jwt
@@ -226,8 +227,27 @@ def test_403_on_bulk_jobs_names_the_permission(make_client):
     responses.post(TOKENS, json=token_answer())
     responses.post(HOST + "/api/v1/cckm/aws/bulkjob", status=403, json={"codeDesc": "NCERRInsufficientPermissions", "message": "denied"})
     with pytest.raises(AccessDenied) as caught:
-        make_client().post("/api/v1/cckm/aws/bulkjob", {"operation": "enablekey", "keys": ["a"]})
-    assert "keybulkoperation" in str(caught.value)
+        START_BULK_JOB(make_client(), body={"operation": "enablekey", "keys": ["a"]}, landed=lambda: None)
+    assert str(caught.value) == ("Failed to start a bulk job: POST /api/v1/cckm/aws/bulkjob: HTTP 403 from CipherTrust Manager: "
+                                 "NCERRInsufficientPermissions: denied. The user needs the 'keybulkoperation' permission on the KMS "
+                                 "(CCKM ACLs) or the feature is not licensed")
+    assert caught.value.endpoint is START_BULK_JOB
+
+
+@responses.activate
+def test_endpoint_errors_name_the_action_and_the_resource(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.post(KEYS + "/abc/schedule-deletion", status=400, json={"codeDesc": "NCERRBadRequest", "message": "no"})
+    with pytest.raises(ApiError, match=r"^Failed to schedule deletion of key alias/app \(abc\): POST /api/v1/cckm/aws/keys/abc/"
+                                       r"schedule-deletion: HTTP 400 from CipherTrust Manager: NCERRBadRequest: no$"):
+        SCHEDULE_DELETION(make_client(), "abc", body={"days": 7}, subject="alias/app (abc)", landed=lambda: None)
+
+
+@responses.activate
+def test_a_lookup_endpoint_reads_404_as_no_such_resource(make_client):
+    responses.post(TOKENS, json=token_answer())
+    responses.get(KEYS + "/gone%2Fid", status=404, json={"codeDesc": "NCERRResourceNotFound"})
+    assert GET_KEY(make_client(), "gone/id") is None
 
 
 @responses.activate

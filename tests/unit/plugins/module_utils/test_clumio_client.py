@@ -3,6 +3,7 @@
 import pytest
 import responses
 
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import LIST_WALLETS, POST_PROCESS_KMS
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import ClumioClient, clumio_base_url
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, AuthenticationError
 
@@ -27,7 +28,7 @@ def test_base_url_precedence():
 @responses.activate
 def test_sends_clumio_headers(clumio):
     responses.post(URL + "/wallets/_post-process", json={})
-    assert clumio.call("POST", "/wallets/_post-process", "post-process-kms", {"request_type": "Create"}, landed=lambda: None) == {}
+    assert POST_PROCESS_KMS(clumio, body={"request_type": "Create"}, landed=lambda: None) == {}
     headers = responses.calls[0].request.headers
     assert headers["Accept"] == "application/api.clumio.post-process-kms=v1+json"
     assert headers["Authorization"] == "Bearer clumio-secret"
@@ -39,7 +40,7 @@ def test_sends_clumio_headers(clumio):
 def test_errors_carry_clumio_codes_and_hint_without_the_token(clumio):
     responses.get(URL + "/wallets", status=401, json={"errors": [{"error_code": 401, "error_message": "token expired"}]})
     with pytest.raises(AuthenticationError) as caught:
-        clumio.call("GET", "/wallets", "wallets")
+        LIST_WALLETS(clumio)
     text = str(caught.value)
     assert "HTTP 401 from Clumio: 401: token expired" in text and "clumio_api_token" in text
     assert "clumio-secret" not in text
@@ -50,7 +51,7 @@ def test_errors_carry_clumio_codes_and_hint_without_the_token(clumio):
 def test_429_is_retried_with_retry_after(clumio, fake_time):
     responses.get(URL + "/wallets", status=429, headers={"Retry-After": "1"}, json={"errors": [{"error_code": 429, "error_message": "slow down"}]})
     responses.get(URL + "/wallets", json={"_embedded": {"items": []}})
-    assert clumio.call("GET", "/wallets", "wallets") == {"_embedded": {"items": []}}
+    assert LIST_WALLETS(clumio) == {"_embedded": {"items": []}}
     assert fake_time.sleeps == [1.0]
 
 
@@ -58,5 +59,5 @@ def test_429_is_retried_with_retry_after(clumio, fake_time):
 def test_400_is_not_retried(clumio):
     responses.post(URL + "/wallets/_post-process", status=400, json={"errors": [{"error_code": 400, "error_message": "missing token"}]})
     with pytest.raises(ApiError, match="missing token"):
-        clumio.call("POST", "/wallets/_post-process", "post-process-kms", {})
+        POST_PROCESS_KMS(clumio, body={})
     assert len(responses.calls) == 1

@@ -3,7 +3,10 @@
 import pytest
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import OptionError
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import apply, desired_from_params, managed_view, plan, predict
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.apply import apply
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.desired import desired_from_params
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.plan import plan, predict
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import managed_view
 
 POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"}, "Action": "kms:*",
                                                   "Resource": "*"}]}
@@ -96,7 +99,7 @@ def test_create_plan_puts_create_time_options_in_the_body_and_follows_up():
     actions = plan(None, desired(alias="alias/app", description="d", tags={"a": 1}, aliases=["b"], enabled=False, key_users=["u"],
                                  multi_region=True, replica_regions=["eu-west-1"]))
     create = actions[0]
-    assert create.name == "create" and create.path() == "/api/v1/cckm/aws/keys"
+    assert create.name == "create" and create.to_result()["path"] == "/api/v1/cckm/aws/keys"
     assert create.body == {"kms": "aws-kms", "region": "us-east-1", "key_users": ["u"],
                            "aws_param": {"Alias": "app", "Description": "d", "MultiRegion": True, "Tags": [{"TagKey": "a", "TagValue": "1"}]}}
     assert names(actions[1:]) == [("add-alias", {"alias": "b"}), ("replicate-key", {"replica_region": "eu-west-1"}), ("disable", None)]
@@ -158,7 +161,10 @@ class RecordingClient:
     def __init__(self):
         self.calls = []
 
-    def post(self, path, body=None, idempotent=None, landed=None):
+    def request(self, method, path, params=None, json_body=None, idempotent=None, landed=None, **kwargs):
+        if method == "GET":
+            return self.get(path, params)
+        body = json_body
         self.calls.append((path, body, idempotent, landed is not None))
         if path.endswith("/replicate-key"):
             return {"id": "replica-1", "region": body["replica_region"], "aws_param": {"KeyState": "Enabled"}}
@@ -192,7 +198,7 @@ def test_apply_does_not_wait_for_a_replica_already_created():
 def test_rotate_material_landed_only_when_cckm_stamped_a_new_rotation():
     """After a lost answer, a new rotated_at tells the rotation happened, so it is not rotated twice."""
     action = plan(managed_view(record(rotated_at="2024-01-01T00:00:00.000000Z")), desired(rotate_now=True))[0]
-    assert action.name == "rotate-material" and action.idempotent is False
+    assert action.name == "rotate-material" and action.endpoint.idempotent is False
     assert action.landed(record(rotated_at="2024-01-01T00:00:00.000000Z")) is False
     assert action.landed(record(rotated_at="2024-06-01T00:00:00.000000Z")) is True
     first = plan(managed_view(record(rotated_at="")), desired(rotate_now=True))[0]
@@ -206,11 +212,13 @@ class LostReplicaAnswerClient(RecordingClient):
         super().__init__()
         self.reads = 0
 
-    def post(self, path, body=None, idempotent=None, landed=None):
-        self.calls.append((path, body, idempotent, landed is not None))
+    def request(self, method, path, params=None, json_body=None, idempotent=None, landed=None, **kwargs):
+        if method == "GET":
+            return self.get(path, params)
+        self.calls.append((path, json_body, idempotent, landed is not None))
         return record(multi=MR)
 
-    def paginate(self, path, params=None):
+    def paginate(self, path, params=None, page_size=None):
         self.calls.append((path, params))
         return [self.get(path + "/replica-1")]
 

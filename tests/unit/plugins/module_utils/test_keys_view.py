@@ -1,6 +1,6 @@
 """The flat key view and list filters, checked against the seed 004 key record."""
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys import key_view, list_query, matches
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import key_view, list_query, matches
 
 SEED_004_KEY = {
     "id": "40387a72-6e24-4cdd-8840-b586757c44bf", "kms_id": "0b90f8de-8617-498d-ad63-ca18eb717ae7", "kms": "kms",

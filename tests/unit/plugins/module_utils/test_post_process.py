@@ -5,9 +5,11 @@ import json
 import pytest
 import responses
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import ClumioClient, list_wallets
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import list_wallets
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import ClumioClient
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _post_process as pp
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import lifecycle
 
 URL = "https://us-west-2.api.clumio.com"
 TOKEN = "6f1c2a8e-0d5b-4a8e-9b67-3c2d1e0f9a11"
@@ -74,7 +76,6 @@ def test_body_leaves_out_unset_fields_and_masking_hides_the_token():
     ({"account_native_id": "12345"}, "12-digit"),
     ({"token": ""}, "token"),
     ({"version": -1}, "version"),
-    ({"request_type": "create"}, "request_type"),
 ])
 def test_validation_before_any_call(options, words):
     with pytest.raises(CckmError, match=words):
@@ -82,14 +83,16 @@ def test_validation_before_any_call(options, words):
 
 
 class FakeModule:
+    """Runs kms_post_process's lifecycle the way the module base does, without an Ansible process."""
+
     def __init__(self, client, check_mode=False, **options):
         self.params = make_params(**options)
         self.check_mode = check_mode
         self.no_log_values = set()
-        self._client = client
+        self.client = client
 
-    def client(self):
-        return self._client
+    def run(self):
+        return lifecycle(pp.PostProcessResource(self.params, self.client, lambda text: None), self.check_mode, True, self.no_log_values)
 
 
 @pytest.fixture
@@ -121,8 +124,8 @@ def test_ambiguous_failure_reads_the_wallet_and_does_not_resend(clumio):
     responses.post(URL + "/wallets/_post-process", status=503, json={"errors": [{"error_code": 503, "error_message": "busy"}]})
     responses.get(URL + "/wallets", json=wallets_page(INSTALLED))
     module = FakeModule(clumio, version=15)
-    result = pp.ensure_post_process(module)
-    assert result["changed"] and result["request_type"] == "Create" and result["wallet"]["installed_regions"] == ["us-east-1"]
+    result = module.run()
+    assert result["changed"] and result["request_type"] == "Create" and result["record"]["installed_regions"] == ["us-east-1"]
     assert [c.request.method for c in responses.calls] == ["GET", "POST", "GET", "GET"]
     assert json.loads(responses.calls[1].request.body)["token"] == TOKEN
     assert TOKEN in module.no_log_values and TOKEN not in json.dumps(result)
@@ -135,7 +138,7 @@ def test_ambiguous_failure_not_landed_is_sent_again(clumio):
     responses.get(URL + "/wallets", json=wallets_page(make_wallet()))
     responses.post(URL + "/wallets/_post-process", json={})
     responses.get(URL + "/wallets", json=wallets_page(INSTALLED))
-    result = pp.ensure_post_process(FakeModule(clumio))
+    result = FakeModule(clumio).run()
     assert result["request_type"] == "Create"
     assert [c.request.method for c in responses.calls] == ["GET", "POST", "GET", "POST", "GET"]
 
@@ -143,13 +146,13 @@ def test_ambiguous_failure_not_landed_is_sent_again(clumio):
 @responses.activate
 def test_check_mode_and_wrong_token_send_nothing(clumio):
     responses.get(URL + "/wallets", json=wallets_page(INSTALLED))
-    result = pp.ensure_post_process(FakeModule(clumio, check_mode=True, state="absent"))
-    assert result["changed"] and result["request"]["token"] == pp.MASK and result["wallet"]["installed_regions"] == []
+    result = FakeModule(clumio, check_mode=True, state="absent").run()
+    assert result["changed"] and result["request"]["token"] == pp.MASK and result["record"]["installed_regions"] == []
     assert result["diff"]["before"]["installed"] and not result["diff"]["after"]["installed"]
     with pytest.raises(CckmError, match="token does not match .* 123456789012 .*us-east-1"):
-        pp.ensure_post_process(FakeModule(clumio, token="x" * 36))
+        FakeModule(clumio, token="x" * 36).run()
     with pytest.raises(CckmError, match="No Clumio wallet exists for AWS account 210987654321 .region us-east-1"):
-        pp.ensure_post_process(FakeModule(clumio, account_native_id="210987654321"))
+        FakeModule(clumio, account_native_id="210987654321").run()
     assert {c.request.method for c in responses.calls} == {"GET"}
 
 
@@ -158,5 +161,5 @@ def test_403_on_post_process_names_the_token_too(clumio):
     responses.get(URL + "/wallets", json=wallets_page(make_wallet(token=None)))
     responses.post(URL + "/wallets/_post-process", status=403, json={"errors": [{"error_code": 403, "error_message": "token mismatch"}]})
     with pytest.raises(CckmError, match="token mismatch.*lacks the rights.*token is not the token of the wallet of AWS account 123456789012"):
-        pp.ensure_post_process(FakeModule(clumio, token=TOKEN))
+        FakeModule(clumio, token=TOKEN).run()
     assert len(responses.calls) == 2

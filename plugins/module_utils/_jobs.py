@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: ciphertrust.cckm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""CipherTrust jobs (bulk jobs, synchronization jobs, template pushes): start, wait, cancel, read results.
+
+One place decides what a job's status means: which statuses are still running, which per-item texts
+are successes. Starting a job after a lost answer never starts a second one: the job the POST may have
+started is the matching one newer than the newest job listed just before it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import WaitTimeout
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter
+
+RUNNING_STATUSES = frozenset(("in_progress", "pending", "queued", "running", "scheduled"))
+FAILED_STATUSES = frozenset(("failed", "error"))
+# Bulk jobs say "Success" per key, synchronization jobs "region synchronized successfully" per region (seeds 001, 002).
+_SUCCESS = re.compile(r"(?<!un)success", re.IGNORECASE)
+
+
+class JobKind:
+    """The endpoints of one kind of job, and its name in messages."""
+
+    def __init__(self, what, list_jobs, get_job, start_job, cancel_job):
+        self.what = what
+        self.list_jobs = list_jobs
+        self.get_job = get_job
+        self.start_job = start_job
+        self.cancel_job = cancel_job
+
+
+BULK = JobKind("bulk job", _api.LIST_BULK_JOBS, _api.GET_BULK_JOB, _api.START_BULK_JOB, _api.CANCEL_BULK_JOB)
+SYNC = JobKind("synchronization job", _api.LIST_SYNC_JOBS, _api.GET_SYNC_JOB, _api.START_SYNC_JOB, _api.CANCEL_SYNC_JOB)
+# Seed 003 calls the auto-push of a verified template a job; the emulator runs it as a bulk job (assumed; fidelity row 3).
+TEMPLATE_PUSH = JobKind("policy push job", _api.LIST_BULK_JOBS, _api.GET_BULK_JOB, None, _api.CANCEL_BULK_JOB)
+
+
+def status(job):
+    return (job or {}).get("overall_status")
+
+
+def done(job):
+    """A job is finished once its ``overall_status`` is no longer a running one."""
+    return str(status(job) or "").lower() not in RUNNING_STATUSES
+
+
+def failed(job):
+    return str(status(job) or "").lower() in FAILED_STATUSES
+
+
+def succeeded(text):
+    """Whether one per-item text of ``detailed_status`` reports success (the one reading of it)."""
+    return bool(_SUCCESS.search(str(text)))
+
+
+def failures(job):
+    """{item: text} of the items (keys, regions) a finished job did not do."""
+    return {item: text for item, text in ((job or {}).get("detailed_status") or {}).items() if not succeeded(text)}
+
+
+def new_job_lookup(client, kind, matches):
+    """A ``landed()`` for a POST that starts a job, to be built just before sending it.
+
+    Jobs carry no client-chosen key, so after an ambiguous failure the job the POST may have started is the
+    matching one newer than the newest job listed now; an earlier, identical job (a previous run's, or one
+    that already finished) is never mistaken for it, and a fast job that finished is still found.
+    """
+    newest = (kind.list_jobs(client, params={"sort": "-createdAt", "skip": 0, "limit": 1}) or {}).get("resources") or []
+    since = str(newest[0].get("createdAt") or "") if newest else ""
+    known = {job.get("id") for job in newest}
+
+    def lookup():
+        for job in kind.list_jobs.pages(client, {"sort": "-createdAt"}, page_size=50):
+            if str(job.get("createdAt") or "") < since:
+                return None
+            if job.get("id") not in known and matches(job):
+                return job
+        return None
+    return lookup
+
+
+def start(client, kind, body, matches):
+    """POST a job; after an ambiguous failure the job it started is found even if it already finished."""
+    return kind.start_job(client, body=body, landed=new_job_lookup(client, kind, matches))
+
+
+def get(client, kind, job_id):
+    return kind.get_job(client, job_id)
+
+
+def cancel(client, kind, job_id):
+    return kind.cancel_job(client, job_id)
+
+
+def wait(client, kind, jobs, timeout, interval, cancel_on_timeout=False):
+    """Poll every unfinished job until all are done; one ``timeout`` budget for all of them.
+
+    On timeout the unfinished jobs are cancelled when ``cancel_on_timeout``, and WaitTimeout says so.
+    """
+    state = {job["id"]: job for job in jobs}
+
+    def fetch():
+        for job_id, job in state.items():
+            if not done(job):
+                state[job_id] = kind.get_job(client, job_id)
+        return list(state.values())
+
+    what = "%s %s" % (kind.what, jobs[0]["id"]) if len(jobs) == 1 else "%d %ss" % (len(jobs), kind.what)
+    try:
+        return Waiter(fetch, done=lambda js: all(done(j) for j in js), what=what,
+                      describe=lambda js: ", ".join("%s %s" % (j["id"], status(j)) for j in js if not done(j))).wait(
+            timeout, interval, first=list(state.values()))
+    except WaitTimeout as exc:
+        if cancel_on_timeout:
+            for job_id in [job_id for job_id, job in state.items() if not done(job)]:
+                state[job_id] = cancel(client, kind, job_id) or state[job_id]
+            exc.args = (str(exc) + "; the unfinished jobs were cancelled (cancel_on_timeout=true)",)
+        if len(jobs) == 1:
+            exc.last_seen = list(state.values())[0]
+        raise

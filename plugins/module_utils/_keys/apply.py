@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: ciphertrust.cckm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Applying a key plan, and aws_key's Resource: read the key, plan, apply (or predict), read back.
+
+The only key layer that sends writes. Must not decide check mode or diff (the module base does).
+"""
+
+from __future__ import annotations
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import Conflict, OptionError, shown
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.desired import desired_from_params
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.plan import CREATING, MANAGED_FIELDS, plan
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import find_key, key_state, key_view, managed_view, subject
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import looks_like_id
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Resource, Snapshot
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import resolve_template
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter
+
+
+def _landed(client, key_id, check):
+    def lookup():
+        record = find_key(client, key_id)
+        return record if record is not None and check(record) else None
+    return lookup
+
+
+def apply(client, key_id, actions, desired=None, wait=None, name=None):
+    """Send the planned calls in order; returns the CCKM id of the key (new when the plan creates it).
+
+    ``wait`` = (timeout, sleep) waits for new replicas to leave the ``Creating`` state; None does not wait.
+    ``name`` is how errors name the key.
+    """
+    for action in actions:
+        if action.name == "create":
+            record = action.endpoint(client, body=action.body, subject=name, landed=lambda: find_key(
+                client, kms=desired["kms"], region=desired["region"], alias=desired["alias"]))
+            key_id = record["id"]
+            name = subject(key_view(record))
+            continue
+        landed = _landed(client, key_id, action.landed) if action.landed else None
+        answer = action.endpoint(client, key_id, body=action.body, landed=landed, subject=name)
+        if action.name == "replicate-key" and wait and isinstance(answer, dict):
+            replica = _new_replica(client, answer, key_id, action.body["replica_region"])
+            if replica is not None:
+                _wait_for_replica(client, replica, wait)
+    return key_id
+
+
+def _new_replica(client, answer, key_id, region):
+    """The replica record a replicate-key call made: its answer, or (when the answer was lost and the
+    landed check returned the primary instead) the replica looked up by key id and region."""
+    if answer.get("id") not in (None, key_id):
+        return answer
+    aws_key_id = key_view(answer)["key_id"]
+    return find_key(client, aws_key_id, region=region) if aws_key_id else None
+
+
+def _wait_for_replica(client, replica, wait):
+    """A new replica is ``Creating`` for a while; wait until AWS finished it (later actions may need it)."""
+    timeout, sleep = wait
+    Waiter(lambda: _api.GET_KEY(client, replica["id"]), done=lambda r: key_state(r) not in CREATING,
+           describe=key_state, what="the replica in %s" % replica.get("region")).wait(timeout, sleep, first=replica)
+
+
+def _check_scope(client, kms, region):
+    """No key by that alias, so the task creates one: fail on an unknown kms or region now, not with the create (one GET)."""
+    record = resolve_kms(client, [kms])[0]
+    regions = record.get("regions") or []
+    if region is not None and regions and region not in regions:
+        raise OptionError("region", "%s is not a region of KMS %s (regions: %s)" % (shown(region), record.get("name"), ", ".join(regions)))
+
+
+class KeyResource(Resource):
+    """aws_key: one AWS KMS key through CCKM."""
+
+    def __init__(self, params, client, warn):
+        super().__init__(params, client, warn)
+        self.desired = desired_from_params(params)
+        self.template_missing = False
+
+    def read(self):
+        params, desired = self.params, self.desired
+        if params.get("policy_template") is not None and not looks_like_id(params["policy_template"]):
+            template = resolve_template(self.client, params["policy_template"])
+            self.template_missing = template is None
+            desired["policy_template_id"] = params["policy_template"] if template is None else template["id"]
+        record = find_key(self.client, params.get("id"), params.get("kms"), params.get("region"), desired.get("alias"))
+        if record is None and params.get("id") is None and params.get("kms") is not None:
+            _check_scope(self.client, params["kms"], params.get("region"))
+        if record is not None and desired.get("kms") is None:
+            desired.update(kms=record.get("kms"), region=record.get("region"))
+        if record is not None and record.get("gone"):
+            self.warn("key %s no longer exists in AWS (CCKM marks it gone); changes to it will fail" % record.get("id"))
+        return Snapshot(record, managed_view(record)) if record else None
+
+    def plan(self, before):
+        return plan(before.view if before else None, self.desired)
+
+    def predict(self, before, actions):
+        if self.template_missing:
+            self.warn("policy_template %r does not exist yet; check mode assumes an earlier task creates it" % self.params["policy_template"])
+        return super().predict(before, actions)
+
+    def apply(self, before, actions):
+        if self.template_missing:
+            raise OptionError("policy_template", "no policy template %r" % self.params["policy_template"])
+        params, desired = self.params, self.desired
+        wait = (params["wait_timeout"], params["wait_sleep"]) if params.get("wait") else None
+        key_id = before.record["id"] if before else None
+        try:
+            key_id = apply(self.client, key_id, actions, desired, wait, subject(before.view if before else None) or self._new_name())
+        except Conflict as exc:
+            record = self._created_meanwhile(exc)
+            self.warn("alias/%s was created by another run at the same time; this task converged that key instead of creating one"
+                      % desired["alias"])
+            actions = plan(managed_view(record), desired)
+            key_id = apply(self.client, record["id"], actions, desired, wait, subject(key_view(record)))
+        record = find_key(self.client, key_id)
+        return Snapshot(record, managed_view(record)), actions
+
+    def _new_name(self):
+        return "alias/%s in %s (%s)" % (self.desired["alias"], self.desired["region"], self.desired["kms"])
+
+    def _created_meanwhile(self, conflict):
+        """After a 409 on our create: the key another run (fork, play, person) created with the alias meanwhile.
+
+        Re-raises any other 409; when CCKM knows no such key, the alias is taken in AWS by a key CCKM has
+        not synchronised yet, and the error says so.
+        """
+        desired = self.desired
+        if conflict.endpoint is not _api.CREATE_KEY:
+            raise conflict
+        record = find_key(self.client, kms=desired["kms"], region=desired["region"], alias=desired["alias"])
+        if record is None:
+            conflict.hint = ("CCKM knows no key with alias/%s in %s: a key outside CCKM's inventory holds it; synchronise the "
+                             "KMS (ciphertrust.cckm.aws_sync) to manage that key, or choose another alias" % (desired["alias"], desired["region"]))
+            conflict.args = (conflict.describe(),)
+            raise conflict
+        return record
+
+    def action_result(self, action, after):
+        return action.to_result(after.view.get("id") if after else None)
+
+    def diff_view(self, view):
+        if view is None:
+            return {}
+        fields = {"key_state"}
+        for option, names in MANAGED_FIELDS.items():
+            if self.desired.get(option) is not None:
+                fields.update(names)
+        return {name: view.get(name) for name in sorted(fields)}

@@ -1,0 +1,86 @@
+"""aws_policy_template planning: (current template, keys using it, options) -> actions, and the predicted template."""
+
+import pytest
+
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import OptionError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Snapshot
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TemplateInUse, TemplateResource, template_view
+
+POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}]}
+OPTIONS = {"name": "t", "id": None, "state": "present", "kms": "aws-kms", "account_id": None, "policy": None, "auto_push": False,
+           "key_admins": None, "key_admins_roles": None, "key_users": None, "key_users_roles": None, "external_accounts": None,
+           "wait": True, "wait_timeout": 60, "wait_sleep": 1}
+
+
+def current(verified=False, **fields):
+    record = dict({"id": "tpl-1", "name": "t", "kms": "kms-id", "kms_name": "aws-kms", "is_verified": verified, "key_users": ["bob"]}, **fields)
+    return Snapshot(record, template_view(record))
+
+
+def resource(in_use=(), **options):
+    res = TemplateResource(dict(OPTIONS, **options), client=None, warn=None)
+    res.in_use = list(in_use)
+    return res
+
+
+def steps(actions):
+    return [(a.name, a.endpoint.method, a.to_result()["path"], a.body) for a in actions]
+
+
+T = "/api/v1/cckm/aws/templates"
+CASES = [
+    ("create with lists", None, {}, {"key_users": ["bob"]},
+     [("create", "POST", T, dict({"name": "t", "kms": "aws-kms"}, key_admins=[], key_admins_roles=[], key_users=["bob"],
+                                 key_users_roles=[], external_accounts=[]))]),
+    ("create with a policy", None, {}, {"policy": POLICY}, [("create", "POST", T, {"name": "t", "kms": "aws-kms", "policy": POLICY})]),
+    ("same lists", current(), {}, {"key_users": ["bob"]}, []),
+    ("content unmanaged", current(), {}, {}, []),
+    ("lists differ", current(), {}, {"key_users": ["alice"]},
+     [("update", "PATCH", T + "/tpl-1", dict(key_admins=[], key_admins_roles=[], key_users=["alice"], key_users_roles=[], external_accounts=[]))]),
+    ("verified, unused", current(True), {}, {"key_users": ["alice"]},
+     [("update", "PATCH", T + "/tpl-1", dict(key_admins=[], key_admins_roles=[], key_users=["alice"], key_users_roles=[], external_accounts=[]))]),
+    ("verified, in use, auto_push", current(True), {"in_use": ["k1"]}, {"key_users": ["alice"], "auto_push": True},
+     [("update", "PATCH", T + "/tpl-1", dict(key_admins=[], key_admins_roles=[], key_users=["alice"], key_users_roles=[], external_accounts=[],
+                                             auto_push=True))]),
+    ("absent", current(), {}, {"state": "absent"}, [("delete", "DELETE", T + "/tpl-1", None)]),
+    ("absent, missing", None, {}, {"state": "absent"}, []),
+]
+
+
+@pytest.mark.parametrize("before, state, options, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_plan(before, state, options, expected):
+    res = resource(**dict(state, **options))
+    assert steps(res.plan(before)) == expected
+
+
+def test_prediction_of_an_update_that_pushes_stays_verified_and_of_one_that_does_not_becomes_unverified():
+    pushed = resource(["k1"], key_users=["alice"], auto_push=True)
+    after = pushed.predict(current(True), pushed.plan(current(True)))
+    assert after.view["key_users"] == ["alice"] and after.view["is_verified"] is True
+    plain = resource(key_users=["alice"])
+    assert plain.predict(current(True), plain.plan(current(True))).view["is_verified"] is False
+
+
+def test_policy_replaces_the_lists_in_the_prediction():
+    res = resource(policy=POLICY)
+    after = res.predict(current(), res.plan(current()))
+    assert after.view["policy"] == POLICY and after.view["key_users"] == []
+
+
+@pytest.mark.parametrize("state, options, message", [
+    ({"in_use": ["k1"]}, {"key_users": ["alice"]}, "verified and applied to 1 key.*auto_push"),
+    ({"in_use": ["k1", "k2"]}, {"state": "absent"}, "applied to 2 key.*cannot be deleted: k1, k2"),
+])
+def test_templates_in_use_are_protected(state, options, message):
+    with pytest.raises(TemplateInUse, match=message):
+        resource(**dict(state, **options)).plan(current(True))
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"account_id": "12345", "kms": None}, "account_id: must be a 12-digit AWS account ID"),
+    ({"kms": None, "key_users": ["a"]}, "neither kms nor account_id needs a policy"),
+    ({"policy": POLICY, "key_users": ["a"]}, "mutually exclusive"),
+])
+def test_bad_options_fail_before_any_request(options, message):
+    with pytest.raises(OptionError, match=message):
+        TemplateResource(dict(OPTIONS, **options), client=None, warn=None)
