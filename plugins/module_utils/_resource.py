@@ -30,11 +30,12 @@ class Action:
 
     ``ids`` fill the endpoint's path when the plan knows them; ``effect`` is merged into the view to predict the
     state after the step; ``landed(record)`` tells, after an answer was lost, whether the call was applied (so it
-    is not sent twice).
+    is not sent twice); ``removes`` marks the step that deletes the resource.
     """
 
-    def __init__(self, name, endpoint, body=None, description="", effect=None, landed=None, ids=()):
+    def __init__(self, name, endpoint, body=None, description="", effect=None, landed=None, ids=(), removes=False):
         self.name = name
+        self.removes = removes
         self.endpoint = endpoint
         self.body = body
         self.description = description
@@ -82,7 +83,9 @@ class Resource:
         raise NotImplementedError
 
     def predict(self, before, actions):
-        """Check mode: the Snapshot the actions would leave (no record for what does not exist yet)."""
+        """Check mode: the Snapshot the actions would leave (no record for what does not exist yet, None once deleted)."""
+        if actions[-1].removes:
+            return None
         view = predict_view(before.view if before else None, actions)
         return Snapshot(before.record if before else None, view) if view is not None else None
 

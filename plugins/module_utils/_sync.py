@@ -272,7 +272,7 @@ class SyncSchedule(Resource):
     def plan(self, before):
         name = self.schedule["name"]
         if self.schedule["state"] == "absent":
-            return [Action("delete", _api.DELETE_JOB_CONFIG, None, "delete schedule %s" % name, ids=[before.view["id"]])] if before else []
+            return [Action("delete", _api.DELETE_JOB_CONFIG, None, "delete schedule %s" % name, ids=[before.view["id"]], removes=True)] if before else []
         wanted = schedule_view(self.desired)
         if before is None:
             return [Action("create", _api.CREATE_JOB_CONFIG, self.desired, "create schedule %s" % name, wanted)]
@@ -281,11 +281,6 @@ class SyncSchedule(Resource):
         changes = {k: v for k, v in self.desired.items() if k not in ("name", "operation")}
         return [Action("update", _api.UPDATE_JOB_CONFIG, changes, "update schedule %s" % name, dict(wanted, id=before.view["id"]),
                        ids=[before.view["id"]])]
-
-    def predict(self, before, actions):
-        if actions[0].name == "delete":
-            return None
-        return super().predict(before, actions)
 
     def apply(self, before, actions):
         action = actions[0]

@@ -143,7 +143,7 @@ class TemplateResource(Resource):
             if self.in_use:
                 raise TemplateInUse("Policy template %s is applied to %d key(s) and cannot be deleted: %s" % (
                     name, len(self.in_use), ", ".join(self.in_use)))
-            return [Action("delete", _api.DELETE_TEMPLATE, None, "delete policy template %s" % name, ids=[before.view["id"]])]
+            return [Action("delete", _api.DELETE_TEMPLATE, None, "delete policy template %s" % name, ids=[before.view["id"]], removes=True)]
         if before is None:
             body = {"name": name}
             for scope in ("kms", "account_id"):
@@ -164,11 +164,6 @@ class TemplateResource(Resource):
             return [Action("update", _api.UPDATE_TEMPLATE, dict(content, auto_push=True),
                            "update policy template %s and push it to %d key(s)" % (name, len(self.in_use)), effect, ids=[before.view["id"]])]
         return [Action("update", _api.UPDATE_TEMPLATE, dict(content), "update policy template %s" % name, effect, ids=[before.view["id"]])]
-
-    def predict(self, before, actions):
-        if actions[0].name == "delete":
-            return None
-        return super().predict(before, actions)
 
     def apply(self, before, actions):
         action = actions[0]

@@ -3,6 +3,7 @@
 import pytest
 
 import reliability_report
+from tests.emulator.fixtures import emu, emulator  # noqa: F401 pylint: disable=unused-import
 from tests.emulator.harness import Emulator
 
 
@@ -19,20 +20,6 @@ def pytest_configure(config):
 def pytest_sessionfinish(session):
     if _controller(session.config):
         reliability_report.write()
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    """One emulator for the whole session (fast jobs: --job-delay 0.05)."""
-    with Emulator("--job-delay", "0.05") as instance:
-        yield instance
-
-
-@pytest.fixture
-def emu(emulator):  # pylint: disable=redefined-outer-name
-    """The session emulator, reset to its seeded state before the test."""
-    emulator.reset()
-    return emulator
 
 
 @pytest.fixture

@@ -2,20 +2,7 @@
 
 import pytest
 
-from tests.emulator.harness import Emulator
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    with Emulator("--job-delay", "0.05") as instance:
-        yield instance
-
-
-@pytest.fixture
-def emu(emulator):  # pylint: disable=redefined-outer-name
-    """The worker's emulator, reset to its seeded state before the test."""
-    emulator.reset()
-    return emulator
+from tests.emulator.fixtures import emu, emulator  # noqa: F401 pylint: disable=unused-import
 
 
 @pytest.fixture
