@@ -10,7 +10,7 @@ import base64
 import json
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import LOGIN
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import AuthenticationError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, AuthenticationError
 
 DEFAULT_LIFETIME = 300.0
 RENEW_MARGIN = 60.0
@@ -103,7 +103,11 @@ class TokenCache:
             started = self._clock()
             try:
                 answer = self._login(grant.body())
-            except AuthenticationError as exc:
+            except ApiError as exc:
+                # A refused refresh token may come back as any 4xx (the status is undocumented; TF token_refresh.go
+                # falls back on any non-2xx: fidelity review row 6), so the next grant is tried after any of them.
+                if not (exc.status == 401 or (grant.name == "refresh_token" and 400 <= exc.status < 500)):
+                    raise
                 errors.append((grant, exc))
                 continue
             self._accept(answer, started)

@@ -121,6 +121,22 @@ class WaitTimeout(CckmError):
         return {"msg": str(self), "last_seen": self.last_seen}
 
 
+def already_exists(error):
+    """AWS' AlreadyExistsException as CCKM passes it on: HTTP 409, or 400 NCERRBadRequest naming the exception.
+
+    Which one a real CipherTrust Manager sends is not documented (fidelity review row 5: AWS exceptions reach
+    callers as 400 with their name, TF issue #14), so both count.
+    """
+    return isinstance(error, ApiError) and (error.status == 409 or (error.status == 400 and "AlreadyExists" in str(error.message)))
+
+
+def already_running(error):
+    """A synchronization job already in progress, as CCKM says it: HTTP 409, or 400 saying so (undocumented: row 5)."""
+    text = str(error.message).lower() if isinstance(error, ApiError) else ""
+    return isinstance(error, ApiError) and (error.status == 409 or (
+        error.status == 400 and "already" in text and ("progress" in text or "running" in text)))
+
+
 _BY_STATUS = {401: AuthenticationError, 403: AccessDenied, 404: NotFound, 409: Conflict}
 
 

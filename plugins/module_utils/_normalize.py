@@ -60,16 +60,33 @@ def as_policy(policy):
 
 # Policy elements whose value may be one string or a list of strings (same meaning).
 _LISTISH = ("Action", "NotAction", "Resource", "NotResource")
+# AWS answers a principal account ID with its root ARN (and keeps either form as given): the same principal.
+_ROOT_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:iam::([0-9]{12}):root")
+
+
+def _policy_value(value):
+    """A scalar of a policy as AWS compares it: JSON booleans and numbers are the strings AWS returns."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _as_sorted_list(value):
     values = value if isinstance(value, list) else [value]
-    return sorted(set(str(v) for v in values))
+    return sorted(set(_policy_value(v) for v in values))
+
+
+def _principal_id(value):
+    """``arn:aws:iam::123456789012:root`` and ``123456789012`` name the same principal."""
+    match = _ROOT_ARN.fullmatch(value)
+    return match.group(1) if match else value
 
 
 def _canonical_principal(principal):
+    if principal == "*":  # AWS treats "*" and {"AWS": "*"} alike (amazon.aws policy.py does too)
+        principal = {"AWS": "*"}
     if isinstance(principal, dict):
-        return {str(k): _as_sorted_list(v) for k, v in principal.items()}
+        return {str(k): sorted(set(_principal_id(v) for v in _as_sorted_list(v))) for k, v in principal.items()}
     return principal
 
 
@@ -114,7 +131,10 @@ def policies_differ(current, desired):
     """True when two key policies (dicts or JSON strings) mean different things.
 
     Key order, whitespace, statement order, a single string versus a one-element list (Action, Resource,
-    Principal values, condition values) do not count; a ``Version`` missing on either side is not compared.
+    Principal values, condition values) do not count; nor do the forms AWS gives back for the same meaning
+    (fidelity review row 12, as amazon.aws' policy.py compares them): an account ID versus its root ARN,
+    ``"*"`` versus ``{"AWS": "*"}``, ``true``/``1`` versus ``"true"``/``"1"`` in conditions. A ``Version``
+    missing on either side is not compared.
     """
     left, right = canonical_policy(current), canonical_policy(desired)
     if isinstance(left, dict) and isinstance(right, dict) and ("Version" not in left or "Version" not in right):

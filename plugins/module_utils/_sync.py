@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api, _jobs
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, Conflict, NotFound, OptionError, shown
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, CckmError, NotFound, OptionError, already_running, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import list_keys
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
@@ -160,10 +160,12 @@ class SyncRun(Resource):
         return Snapshot(job, job_view(job)), actions
 
     def _start(self):
-        """POST the job; when another one started meanwhile (409), join it as ``if_running`` says."""
+        """POST the job; when another one started meanwhile (409 or 400, row 5), join it as ``if_running`` says."""
         try:
             return _jobs.start(self.client, _jobs.SYNC, self.scope.job_body(), self.scope.covers)
-        except Conflict:
+        except ApiError as exc:
+            if not already_running(exc):
+                raise
             running = running_job(self.client)
             if running is None:  # it finished in the meantime
                 return _jobs.start(self.client, _jobs.SYNC, self.scope.job_body(), self.scope.covers)

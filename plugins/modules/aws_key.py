@@ -93,7 +93,10 @@ options:
     type: list
     elements: str
   purge_aliases:
-    description: Delete aliases of the key that are neither O(alias) nor in O(aliases). Needs O(aliases).
+    description:
+      - Delete aliases of the key that are neither O(alias) nor in O(aliases). Needs O(aliases).
+      - Aliases containing C(-rotated-), which CCKM keeps on keys it rotated, are never deleted (as the Thales Terraform
+        provider does).
     type: bool
     default: false
   tags:

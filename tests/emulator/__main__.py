@@ -8,7 +8,7 @@ import argparse
 import sys
 
 from .app import serve
-from .config import ADMINS_NAMINGS, EmulatorConfig
+from .config import ADMINS_NAMINGS, FIDELITY, PROFILES, EmulatorConfig
 
 
 def parse_args(argv=None):
@@ -26,7 +26,20 @@ def parse_args(argv=None):
     parser.add_argument("--clumio-token", default="clumio-test-token", help="bearer token the Clumio API accepts")
     parser.add_argument("--admins-naming", choices=ADMINS_NAMINGS, default="hyphen", help="how templates report key_admins on reads")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--profile", choices=PROFILES, default="strict",
+                        help="strict: answer as the evidence says the real product does (FIDELITY.md); lenient: as before the review")
+    parser.add_argument("--fidelity", action="append", default=[], metavar="FLAG=ANSWER",
+                        help="override one behaviour of the profile: %s" % ", ".join(sorted(FIDELITY)))
     return parser.parse_args(argv)
+
+
+def _fidelity(pairs):
+    flags = {}
+    for pair in pairs:
+        name, _, answer = pair.partition("=")
+        choices = FIDELITY.get(name, ())
+        flags[name] = next((choice for choice in choices if str(choice) == answer), answer)
+    return flags
 
 
 def main(argv=None):
@@ -35,7 +48,8 @@ def main(argv=None):
     try:
         config = EmulatorConfig(username=args.username, password=args.password, token_ttl=args.token_ttl, fault_rate=args.fault_rate,
                                 latency_ms=args.latency_ms, seed=args.seed, job_delay=args.job_delay, clumio_token=args.clumio_token,
-                                admins_naming=args.admins_naming, verbose=args.verbose)
+                                admins_naming=args.admins_naming, verbose=args.verbose, profile=args.profile,
+                                fidelity=_fidelity(args.fidelity))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -51,9 +51,9 @@ class TokenService:
             with self._lock:
                 entry = self._refresh.get(presented)
                 if entry is None:
-                    raise unauthorized("Invalid refresh token")
+                    raise self._refresh_refused("Invalid refresh token")
                 if entry["revoked"] or entry["expires"] <= time.time():
-                    raise unauthorized("Token has been revoked")
+                    raise self._refresh_refused("Token has been revoked")
                 username, refresh_token = entry["username"], presented
                 if body.flag("renew_refresh_token"):
                     entry["revoked"] = True
@@ -65,6 +65,11 @@ class TokenService:
             remaining = int(self._refresh[refresh_token]["expires"] - time.time())
         return {"jwt": self._new_jwt(username, ttl), "duration": ttl, "token_type": "Bearer", "client_id": self.client_id,
                 "refresh_token": refresh_token, "refresh_token_expires_in": remaining}
+
+    def _refresh_refused(self, message):
+        """The status CM answers a bad refresh token with is undocumented: 401 or 400 (FIDELITY.md refresh_token_error)."""
+        status = self.config.answer("refresh_token_error")
+        return unauthorized(message) if status == 401 else bad_request(message)
 
     def _new_refresh_token(self, username):
         token = secrets.token_urlsafe(48)

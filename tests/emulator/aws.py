@@ -152,6 +152,34 @@ def policy_text(policy):
     return json.dumps(policy)
 
 
+def aws_canonical_policy(policy):
+    """A key policy the way AWS gives it back: account-ID principals as root ARNs, ``"*"`` as ``{"AWS": "*"}``,
+    condition values as strings (amazon.aws policy.py compares these forms as equal for this reason)."""
+    policy = json.loads(policy) if isinstance(policy, str) else copy.deepcopy(policy)
+    statements = policy.get("Statement")
+    for statement in statements if isinstance(statements, list) else [statements]:
+        for name in ("Principal", "NotPrincipal"):
+            principal = statement.get(name)
+            if principal == "*":
+                statement[name] = {"AWS": "*"}
+            elif isinstance(principal, dict) and "AWS" in principal:
+                values = principal["AWS"] if isinstance(principal["AWS"], list) else [principal["AWS"]]
+                values = [f"arn:aws:iam::{v}:root" if re.fullmatch(r"[0-9]{12}", str(v)) else v for v in values]
+                principal["AWS"] = values if isinstance(principal["AWS"], list) else values[0]
+        for operator, values in (statement.get("Condition") or {}).items():
+            if isinstance(values, dict):
+                statement["Condition"][operator] = {k: _condition_text(v) for k, v in values.items()}
+    return policy
+
+
+def _condition_text(value):
+    if isinstance(value, list):
+        return [_condition_text(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
 def alias_name(alias):
     """Full ``alias/<name>`` from a name given with or without the prefix; validated like KMS does."""
     if not isinstance(alias, str):
@@ -175,12 +203,21 @@ def _check_tags(tags):
 
 
 class AwsKms:
-    """All AWS KMS operations the emulator needs, for any account and region."""
+    """All AWS KMS operations the emulator needs, for any account and region.
 
-    def __init__(self):
+    ``canonical_policies()`` tells whether key policies are stored the way AWS returns them (FIDELITY.md,
+    policy_forms) or exactly as sent.
+    """
+
+    def __init__(self, canonical_policies=lambda: True):
+        self.canonical_policies = canonical_policies
         self._extra = {}
         self._aliases = {}
         self._families = {}
+
+    def _policy_text(self, policy):
+        text = policy_text(policy)
+        return json.dumps(aws_canonical_policy(text)) if self.canonical_policies() else text
 
     def reset(self):
         """Forget every key in every account and region."""
@@ -302,7 +339,7 @@ class AwsKms:
         origin = origin or "AWS_KMS"
         if origin not in ORIGINS:
             raise AwsError("UnsupportedOperationException", f"Origin {origin} is not supported; use AWS_KMS or EXTERNAL.")
-        text = policy_text(policy) if policy is not None else None
+        text = self._policy_text(policy) if policy is not None else None
         full_alias = alias_name(alias) if alias else None
         if full_alias and full_alias in self._aliases.get((account, region), {}):
             raise self._alias_exists(account, region, full_alias)
@@ -420,7 +457,7 @@ class AwsKms:
 
     def put_policy(self, account, region, key_id, policy):
         """PutKeyPolicy with a dict (or JSON string) policy."""
-        text = policy_text(policy)
+        text = self._policy_text(policy)
         self._checked(account, region, key_id, "put_policy")
         self._backend(account, region).put_key_policy(key_id, text)
 
@@ -503,7 +540,7 @@ class AwsKms:
         self._checked(account, region, key_id, "replicate")
         if replica_region == region or replica_region in family.replicas:
             raise AwsError("AlreadyExistsException", f"{key_arn(account, replica_region, key_id)} already exists.")
-        text = policy_text(policy) if policy is not None else None
+        text = self._policy_text(policy) if policy is not None else None
         tags = list(tags or [])
         _check_tags(tags)
         target = self._backend(account, replica_region)

@@ -10,7 +10,7 @@ import functools
 import flask
 
 from . import jobs, keys, scheduler, templates
-from .common import ApiError, Body, Lister, bad_request, conflict, not_found
+from .common import ApiError, AwsConflict, Body, Lister, bad_request, not_found
 
 API = "/api/v1/cckm/aws"
 SCHEDULER = "/api/v1/scheduler/job-configs"
@@ -55,8 +55,12 @@ def create_blueprint(emu):
                     emu.tokens.verify(flask.request.headers.get("Authorization"))
                 check_permissions(state, permissions(kwargs) if callable(permissions) else permissions)
                 body = Body.parse(flask.request.get_data()) if flask.request.method in ("POST", "PATCH", "PUT") else Body({})
-                with state.lock, keys.aws_errors():
-                    return _respond(handler(body, **kwargs))
+                try:
+                    with state.lock, keys.aws_errors():
+                        return _respond(handler(body, **kwargs))
+                except AwsConflict as exc:
+                    exc.status = emu.config.answer("aws_error_status")
+                    raise
             blueprint.add_url_rule(rule, handler.__name__, view, methods=methods)
             return handler
         return decorate
@@ -119,7 +123,7 @@ def create_blueprint(emu):
         if region not in kms["regions"]:
             raise bad_request(f"region {region} is not managed by KMS {kms['name']}")
         if not state.aws.alias_available(kms["account_id"], region, alias):
-            raise conflict(f"AlreadyExistsException: alias {alias} already exists in {kms['account_id']}/{region}")
+            raise AwsConflict(f"AlreadyExistsException: alias {alias} already exists in {kms['account_id']}/{region}")
         return {"message": "Alias available"}
 
     # -- policy templates ----------------------------------------------------------------------
@@ -134,11 +138,11 @@ def create_blueprint(emu):
 
     @route(f"{API}/templates/<path:ref>", ["GET"])
     def get_template(_body, ref):
-        return templates.present(templates.find(state, ref), emu.config.admins_naming)
+        return templates.present(templates.find(state, ref, by_name=not emu.config.is_strict("template_ref")), emu.config.admins_naming)
 
     @route(f"{API}/templates/<path:ref>", ["PATCH"], permissions=("keyupdate",))
     def patch_template(body, ref):
-        template = templates.find(state, ref)
+        template = templates.find(state, ref, by_name=not emu.config.is_strict("template_ref"))
         in_use = templates.patch(state, template, body)
         response = templates.present(template, emu.config.admins_naming)
         if in_use:
@@ -148,7 +152,7 @@ def create_blueprint(emu):
 
     @route(f"{API}/templates/<path:ref>", ["DELETE"], permissions=("keydelete", "hyokkeydelete", "cloudhsmkeydelete"))
     def delete_template(_body, ref):
-        templates.delete(state, templates.find(state, ref))
+        templates.delete(state, templates.find(state, ref, by_name=not emu.config.is_strict("template_ref")))
 
     # -- bulk and synchronization jobs ---------------------------------------------------------
 

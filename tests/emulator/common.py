@@ -66,6 +66,17 @@ def conflict(message):
     return ApiError(409, message)
 
 
+class AwsConflict(ApiError):
+    """AWS refused because something exists or runs already (AlreadyExistsException, a sync in progress).
+
+    Raised as 409; the route layer turns it into 400 NCERRBadRequest with the same message where the
+    profile says so (FIDELITY.md aws_error_status: TF issue #14 shows AWS exceptions as 400).
+    """
+
+    def __init__(self, message):
+        super().__init__(409, message)
+
+
 def new_id():
     """A fresh UUID string, the id format of every CCKM resource."""
     return str(uuid.uuid4())

@@ -8,6 +8,22 @@ import dataclasses
 
 ADMINS_NAMINGS = ("hyphen", "underscore")
 
+#: Behaviours where our sources disagree with (or say nothing about) what the emulator used to do.
+#: name -> (strict answer, lenient answer). ``--profile strict`` (the default) answers the way the
+#: evidence says the real product does, or, where the truth is unknown, the answer our client assumed
+#: least; ``--profile lenient`` answers as the emulator did before the fidelity review. FIDELITY.md
+#: names the source of each and what the client does under both.
+FIDELITY = {
+    "kms_filter": ("name", "name_or_id"),             # key list ?kms= matches the KMS name only (row 1)
+    "template_ref": ("id", "id_or_name"),             # templates/{ref} takes the template ID only (row 4)
+    "aws_error_status": (400, 409),                    # AWS AlreadyExists / "job running" as 400 or as 409 (row 5)
+    "refresh_token_error": (400, 401),                 # status for a rejected refresh token (row 6, unknown)
+    "policy_forms": ("canonical", "as_sent"),          # AWS returns account IDs as root ARNs, condition values as strings (row 12)
+    "scheduler_params": ("job_config_params", "as_sent"),  # scheduler reads: params under job_config_params, KMS IDs (row 2)
+    "wallet_pages": ("token", "number"),               # Clumio wallet pages: opaque start token or page number (row 15)
+}
+PROFILES = ("strict", "lenient")
+
 
 @dataclasses.dataclass
 class EmulatorConfig:
@@ -23,13 +39,26 @@ class EmulatorConfig:
     clumio_token: str = "clumio-test-token"
     admins_naming: str = "hyphen"
     verbose: bool = False
+    profile: str = "strict"
+    fidelity: dict = dataclasses.field(default_factory=dict)   # flag -> answer, overriding the profile
 
     #: the fields ``POST /_emulator/config`` may change, with the type each is coerced to
-    RUNTIME_FIELDS = {"token_ttl": int, "fault_rate": float, "latency_ms": int, "job_delay": float, "admins_naming": str}
+    RUNTIME_FIELDS = {"token_ttl": int, "fault_rate": float, "latency_ms": int, "job_delay": float, "admins_naming": str,
+                      "fidelity": dict}
 
     def __post_init__(self):
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
+        self.fidelity = dict({name: answers[PROFILES.index(self.profile)] for name, answers in FIDELITY.items()}, **self.fidelity)
         self.validate()
         self._initial = self.runtime()
+
+    def answer(self, flag):
+        """The answer this instance gives where the sources disagree (see FIDELITY)."""
+        return self.fidelity[flag]
+
+    def is_strict(self, flag):
+        return self.fidelity[flag] == FIDELITY[flag][0]
 
     def runtime(self):
         """The run-time changeable settings as a dict (the body of ``GET /_emulator/config``)."""
@@ -40,14 +69,17 @@ class EmulatorConfig:
         unknown = sorted(set(values) - set(self.RUNTIME_FIELDS))
         if unknown:
             raise ValueError(f"unknown or read-only setting(s): {', '.join(unknown)}")
-        candidate = dataclasses.replace(self, **{name: self._coerce(name, value) for name, value in values.items()})
+        coerced = {name: self._coerce(name, value) for name, value in values.items()}
+        if "fidelity" in coerced:
+            coerced["fidelity"] = dict(self.fidelity, **coerced["fidelity"])
+        candidate = dataclasses.replace(self, **coerced)
         for name in values:
             setattr(self, name, getattr(candidate, name))
 
     def restore(self):
         """Back to the values given on the command line (used by ``POST /_emulator/reset``)."""
         for name, value in self._initial.items():
-            setattr(self, name, value)
+            setattr(self, name, dict(value) if isinstance(value, dict) else value)
 
     def validate(self):
         """Reject settings that would make the emulator misbehave rather than fail loudly later."""
@@ -59,6 +91,9 @@ class EmulatorConfig:
             raise ValueError("latency_ms and job_delay must not be negative")
         if self.admins_naming not in ADMINS_NAMINGS:
             raise ValueError(f"admins_naming must be one of {', '.join(ADMINS_NAMINGS)}")
+        for name, answer in self.fidelity.items():
+            if name not in FIDELITY or answer not in FIDELITY[name]:
+                raise ValueError(f"fidelity {name}={answer!r}: choose one of {FIDELITY.get(name, 'the FIDELITY flags')}")
 
     def _coerce(self, name, value):
         kind = self.RUNTIME_FIELDS[name]

@@ -5,13 +5,21 @@ Import them into a conftest.py: ``from tests.emulator.fixtures import emu, emula
 
 import pytest
 
+from .config import PROFILES
 from .harness import Emulator
 
 
 @pytest.fixture(scope="session")
 def emulator():
-    """One emulator for the whole session (fast jobs: --job-delay 0.05)."""
+    """One emulator for the whole session (fast jobs: --job-delay 0.05), in the profile $CCKM_EMULATOR_PROFILE names."""
     with Emulator("--job-delay", "0.05") as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session", params=PROFILES)
+def emulator_each_profile(request):
+    """One emulator per fidelity profile: a test using it runs once against each (strict, lenient)."""
+    with Emulator("--job-delay", "0.05", profile=request.param) as instance:
         yield instance
 
 

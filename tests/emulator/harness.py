@@ -16,6 +16,7 @@ import requests
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 READY_TIMEOUT = 30
+PROFILE_ENV = "CCKM_EMULATOR_PROFILE"
 
 
 def write_routes(routes):
@@ -30,8 +31,12 @@ class EmulatorError(RuntimeError):
 class Emulator:
     """A running emulator process; use as a context manager or call :meth:`stop`."""
 
-    def __init__(self, *args, username="admin", password="admin", ready_timeout=READY_TIMEOUT):
+    def __init__(self, *args, username="admin", password="admin", ready_timeout=READY_TIMEOUT, profile=None):
         self.args = [str(arg) for arg in args]
+        # the fidelity profile (FIDELITY.md): the argument, else $CCKM_EMULATOR_PROFILE, else the emulator's default (strict)
+        self.profile = profile or os.environ.get(PROFILE_ENV) or "strict"
+        if "--profile" not in self.args:
+            self.args += ["--profile", self.profile]
         self.username, self.password = username, password
         self.url = None
         self.ca_file = None

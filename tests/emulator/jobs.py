@@ -10,7 +10,7 @@ import time
 
 from . import keys, templates
 from .aws import AwsError
-from .common import ApiError, Body, Lister, bad_request, conflict, metadata, new_id, now, touch
+from .common import ApiError, AwsConflict, Body, Lister, bad_request, metadata, new_id, now, touch
 
 BULK_ACTIONS = {"enablekey": "enable", "disablekey": "disable", "cancelkeydeletion": "cancel-deletion",
                 "schedulekeydeletion": "schedule-deletion", "applypolicytemplate": None}
@@ -117,7 +117,7 @@ def create_sync(st, body):
     if unknown:
         raise bad_request(f"region(s) {', '.join(unknown)} not managed by the selected KMS")
     if any(job["overall_status"] == "in_progress" for job in st.sync_jobs.values()):
-        raise conflict("synchronization job already in progress")
+        raise AwsConflict("synchronization job already in progress")
     targets = [(kms["id"], region) for kms in selected for region in kms["regions"] if not regions or region in regions]
     job = metadata("synchronize", new_id())
     job.update(overall_status="in_progress", cloud="aws", regions=regions, kms=kms_refs, abort=False)

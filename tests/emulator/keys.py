@@ -13,7 +13,7 @@ import secrets
 
 from . import templates
 from .aws import AwsError, key_arn
-from .common import ApiError, Body, Lister, bad_request, conflict, metadata, new_id, not_found, now, parse_aws_time, touch
+from .common import ApiError, AwsConflict, Body, Lister, bad_request, metadata, new_id, not_found, now, parse_aws_time, touch
 from .policies import PolicyChoice, choose_policy
 
 SOURCE_TIERS = ("local", "dsm", "hsm-luna", "external-cm")
@@ -29,7 +29,7 @@ def aws_errors():
         yield
     except AwsError as exc:
         if exc.name == "AlreadyExistsException":
-            raise conflict(str(exc)) from exc
+            raise AwsConflict(str(exc)) from exc
         raise bad_request(str(exc)) from exc
 
 
@@ -385,21 +385,23 @@ def _aliases(record):
     return names + [name[len("alias/"):] for name in names]
 
 
-KEY_LISTER = Lister(
-    filters={
+def _key_lister(kms):
+    return Lister(filters={
         "id": lambda r: r["id"], "keyid": _param("KeyID"), "arn": _param("Arn"), "alias": _aliases,
-        "kms": lambda r: [r["kms"], r["kms_id"]], "kms_id": lambda r: r["kms_id"], "region": lambda r: r["region"],
+        "kms": kms, "kms_id": lambda r: r["kms_id"], "region": lambda r: r["region"],
         "cloud_name": lambda r: r["cloud_name"], "origin": _param("Origin"), "keystate": _param("KeyState"),
         "keyusage": _param("KeyUsage"), "keymanager": _param("KeyManager"), "CustomerMasterKeySpec": _param("CustomerMasterKeySpec"),
         "key_material_origin": lambda r: r["key_material_origin"], "key_source": lambda r: r["key_source"],
         "multi_region_key_type": lambda r: (r["aws_param"].get("MultiRegionConfiguration") or {}).get("MultiRegionKeyType"),
         "job_config_id": lambda r: r["job_config_id"], "cckm_policy_template_id": template_tag,
         "custom_key_store_id": lambda r: r["custom_key_store_id"],
-    },
-    bool_filters={"multi_region": _param("MultiRegion"), "enabled": _param("Enabled"), "gone": lambda r: r["gone"],
-                  "rotation_job_enabled": lambda r: r["job_config_id"]},
-    field=lambda record, name: record[name] if name in record else record["aws_param"].get(name),
-)
+    }, bool_filters={"multi_region": _param("MultiRegion"), "enabled": _param("Enabled"), "gone": lambda r: r["gone"],
+                     "rotation_job_enabled": lambda r: r["job_config_id"]},
+        field=lambda record, name: record[name] if name in record else record["aws_param"].get(name))
+
+
+#: ``kms`` is the KMS name and ``kms_id`` its ID (DOC aws-api-fetch); the lenient profile also matches an ID with ``kms``.
+KEY_LISTERS = {"name": _key_lister(lambda r: r["kms"]), "name_or_id": _key_lister(lambda r: [r["kms"], r["kms_id"]])}
 
 
 def list_keys(st, args):
@@ -414,7 +416,7 @@ def list_keys(st, args):
             raise bad_request("tags must be a JSON object such as {\"env\": \"prod\"}")
         wanted = {str(k): str(v) for k, v in wanted.items()}
         extra.append(lambda r: wanted.items() <= {t["TagKey"]: t["TagValue"] for t in r["aws_param"]["Tags"]}.items())
-    return KEY_LISTER.page(list(st.keys.values()), args, extra)
+    return KEY_LISTERS[st.config.answer("kms_filter")].page(list(st.keys.values()), args, extra)
 
 
 def synchronize_region(st, kms, region):
@@ -455,7 +457,7 @@ def bulk_create(st, kms, region, count, *, alias_prefix="", tags=None, state="En
     if alias_prefix:
         taken = [i for i in range(count) if not st.aws.alias_available(account, region, f"{alias_prefix}{i}")]
         if taken:
-            raise conflict(f"AlreadyExistsException: alias {alias_prefix}{taken[0]} already exists")
+            raise AwsConflict(f"AlreadyExistsException: alias {alias_prefix}{taken[0]} already exists")
     ids = []
     with aws_errors():
         for index in range(count):

@@ -36,7 +36,7 @@ class State:
     def __init__(self, config):
         self.config = config
         self.lock = threading.RLock()
-        self.aws = AwsKms()
+        self.aws = AwsKms(canonical_policies=lambda: config.is_strict("policy_forms"))
         self.generation = 0
         self.kms = {}
         self.keys = {}

@@ -18,9 +18,12 @@ ACCOUNT_RE = re.compile(r"^\d{12}$")
 METADATA_FIELDS = ("id", "name", "uri", "account", "application", "devAccount", "createdAt", "updatedAt")
 
 
-def find(st, ref):
-    """A template by id or name (first match), else 404."""
-    template = st.templates.get(ref) or next((t for t in st.templates.values() if t["name"] == ref), None)
+def find(st, ref, by_name=True):
+    """A template by id or (``by_name``) name, first match, else 404.
+
+    ``templates/{id}`` takes the ID only in the strict profile (seed 003; FIDELITY.md template_ref).
+    """
+    template = st.templates.get(ref) or next((t for t in st.templates.values() if by_name and t["name"] == ref), None)
     if template is None:
         raise not_found(f"Policy template {ref} not found")
     return template

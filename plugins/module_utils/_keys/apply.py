@@ -10,7 +10,7 @@ The only key layer that sends writes. Must not decide check mode or diff (the mo
 from __future__ import annotations
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import Conflict, OptionError, shown
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, OptionError, already_exists, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.desired import desired_from_params
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.plan import CREATING, MANAGED_FIELDS, plan
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import find_key, key_state, key_view, managed_view, subject
@@ -113,7 +113,7 @@ class KeyResource(Resource):
         key_id = before.record["id"] if before else None
         try:
             key_id = apply(self.client, key_id, actions, desired, wait, subject(before.view if before else None) or self._new_name())
-        except Conflict as exc:
+        except ApiError as exc:
             record = self._created_meanwhile(exc)
             self.warn("alias/%s was created by another run at the same time; this task converged that key instead of creating one"
                       % desired["alias"])
@@ -126,13 +126,13 @@ class KeyResource(Resource):
         return "alias/%s in %s (%s)" % (self.desired["alias"], self.desired["region"], self.desired["kms"])
 
     def _created_meanwhile(self, conflict):
-        """After a 409 on our create: the key another run (fork, play, person) created with the alias meanwhile.
+        """After AlreadyExists on our create: the key another run (fork, play, person) created with the alias meanwhile.
 
-        Re-raises any other 409; when CCKM knows no such key, the alias is taken in AWS by a key CCKM has
+        Re-raises any other error; when CCKM knows no such key, the alias is taken in AWS by a key CCKM has
         not synchronised yet, and the error says so.
         """
         desired = self.desired
-        if conflict.endpoint is not _api.CREATE_KEY:
+        if conflict.endpoint is not _api.CREATE_KEY or not already_exists(conflict):
             raise conflict
         record = find_key(self.client, kms=desired["kms"], region=desired["region"], alias=desired["alias"])
         if record is None:

@@ -17,6 +17,7 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, predict_view
 
 PENDING_DELETION = ("PendingDeletion", "PendingReplicaDeletion")
+ROTATED_ALIAS = "-rotated-"
 CREATING = ("Creating",)
 CREATE_ONLY = (("key_usage", "KeyUsage"), ("key_spec", "CustomerMasterKeySpec"), ("origin", "Origin"), ("multi_region", "MultiRegion"))
 
@@ -150,7 +151,8 @@ def _plan_aliases(current, desired):
         actions.append(_step("add-alias", {"alias": alias}, "add alias %s" % alias, {"aliases": sorted(final)},
                              landed=lambda r, a=alias: a in key_view(r)["aliases"]))
     if desired.get("purge_aliases") and desired.get("aliases") is not None:
-        for alias in sorted(have - wanted - keep):
+        # CCKM keeps "<alias>-rotated-<time>" aliases on keys it rotated; TF updateAliases never removes them (row 10)
+        for alias in sorted(a for a in have - wanted - keep if ROTATED_ALIAS not in a):
             final.discard(alias)
             actions.append(_step("delete-alias", {"alias": alias}, "delete alias %s" %
                            alias, {"aliases": sorted(final)}, landed=lambda r, a=alias: a not in key_view(r)["aliases"]))

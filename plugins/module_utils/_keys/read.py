@@ -36,7 +36,12 @@ LIST_FILTERS = {
 
 
 def list_query(filters):
-    """Query parameters for the given option values; None means "no filter"."""
+    """Query parameters for the given option values; None means "no filter".
+
+    ``kms`` takes names or IDs from users, but the list filter ``kms`` matches the KMS *name* and ``kms_id`` its
+    ID (DOC aws-api-fetch; fidelity review row 1): IDs go to ``kms_id``. Given both kinds, neither is sent and
+    ``matches`` selects (it checks name and ID alike).
+    """
     query = {}
     for option, param in LIST_FILTERS.items():
         value = filters.get(option)
@@ -45,6 +50,12 @@ def list_query(filters):
         if option == "alias":
             value = [alias_name(a) for a in value]
         query[param] = value
+    if query.get("kms") and "kms_id" not in query:
+        ids = [ref for ref in query["kms"] if looks_like_id(ref)]
+        if ids:
+            del query["kms"]
+            if len(ids) == len(filters["kms"]):
+                query["kms_id"] = ids
     return query
 
 

@@ -8,7 +8,7 @@ from responses import matchers
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import GET_KEY, SCHEDULE_DELETION, START_BULK_JOB
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import (
-    AccessDenied, ApiError, AuthenticationError, NotFound, TransportError)
+    AccessDenied, ApiError, AuthenticationError, NotFound, TransportError, already_exists, already_running, api_error)
 from ansible_collections.ciphertrust.cckm.tests.unit.fakes import HOST, TOKENS, make_jwt
 
 KEYS = HOST + "/api/v1/cckm/aws/keys"
@@ -99,9 +99,10 @@ def test_bad_password_names_the_grant_and_hides_the_password(make_client):
     assert not calls("GET", KEYS)
 
 
+@pytest.mark.parametrize("status", [401, 400])
 @responses.activate
-def test_revoked_refresh_token_without_password_is_a_clear_error(make_client):
-    responses.post(TOKENS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token has been revoked"})
+def test_revoked_refresh_token_without_password_is_a_clear_error(make_client, status):
+    responses.post(TOKENS, status=status, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token has been revoked"})
     client = make_client(username=None, password=None, refresh_token="rt-secret")
     with pytest.raises(AuthenticationError) as caught:
         client.get("/api/v1/cckm/aws/keys")
@@ -109,15 +110,24 @@ def test_revoked_refresh_token_without_password_is_a_clear_error(make_client):
     assert "rt-secret" not in str(caught.value)
 
 
+@pytest.mark.parametrize("status", [401, 400, 403])  # fidelity review row 6: any 4xx, the status is undocumented
 @responses.activate
-def test_refresh_token_falls_back_to_password(make_client):
-    responses.post(TOKENS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token has been revoked"},
+def test_refresh_token_falls_back_to_password(make_client, status):
+    responses.post(TOKENS, status=status, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token has been revoked"},
                    match=[matchers.json_params_matcher({"grant_type": "refresh_token", "refresh_token": "rt"})])
     responses.post(TOKENS, json=token_answer(), match=[matchers.json_params_matcher(
         {"grant_type": "password", "username": "admin", "password": "s3cret-pass"})])
     responses.get(KEYS, json={})
     make_client(refresh_token="rt").get("/api/v1/cckm/aws/keys")
     assert len(calls("POST", TOKENS)) == 2
+
+
+@responses.activate
+def test_a_password_grant_rejected_with_400_is_not_retried_with_another_grant(make_client):
+    responses.post(TOKENS, status=400, json={"codeDesc": "NCERRBadRequest", "message": "grant_type missing"})
+    with pytest.raises(ApiError, match="HTTP 400"):
+        make_client().get("/api/v1/cckm/aws/keys")
+    assert len(calls("POST", TOKENS)) == 1
 
 
 @responses.activate
@@ -271,3 +281,15 @@ def test_host_without_scheme_uses_https_and_tls_settings(make_client, tmp_path):
     assert make_client().session.verify is True
     assert make_client(ca_file=str(ca)).session.verify == str(ca)
     assert make_client(validate_certs=False, ca_file=str(ca)).session.verify is False
+
+
+@pytest.mark.parametrize("status, message, exists, running", [
+    (409, "alias taken", True, True),
+    (400, "AlreadyExistsException: alias/app already exists", True, False),
+    (400, "synchronization job already in progress", False, True),
+    (400, "MalformedPolicyDocumentException: bad", False, False),
+    (403, "AlreadyExistsException", False, False),
+])
+def test_aws_conflicts_are_recognised_by_409_or_by_the_exception_in_a_400(status, message, exists, running):
+    error = api_error(status, "POST", "/x", code="NCERRBadRequest", message=message)
+    assert already_exists(error) is exists and already_running(error) is running

@@ -58,6 +58,8 @@ CASES = [
     ("alias add", record(), {"aliases": ["b"]}, [("add-alias", {"alias": "b"})]),
     ("alias purge keeps identifier", record(aliases=("app", "old")), {"aliases": ["b"], "purge_aliases": True},
      [("add-alias", {"alias": "b"}), ("delete-alias", {"alias": "old"})]),
+    ("purge keeps the aliases CCKM rotation left", record(aliases=("app", "app-rotated-20240101", "old")), {"aliases": [], "purge_aliases": True},
+     [("delete-alias", {"alias": "old"})]),
     ("tags set and purge", record(tags={"a": "1", "b": "2", "cckm_policy_template_id": "t"}), {"tags": {"a": "9"}},
      [("add-tags", {"tags": [{"tag_key": "a", "tag_value": "9"}]}), ("remove-tags", {"tags": ["b"]})]),
     ("tags no purge", record(tags={"a": "1", "b": "2"}), {"tags": {"a": "1"}, "purge_tags": False}, []),

@@ -1,5 +1,7 @@
 """The flat key view and list filters, checked against the seed 004 key record."""
 
+import pytest
+
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import key_view, list_query, matches
 
 SEED_004_KEY = {
@@ -41,3 +43,15 @@ def test_matches_rechecks_filters_the_server_may_ignore():
     assert not matches(view, {"region": ["us-east-1"]})
     assert not matches(view, {"enabled": True})
     assert not matches(view, {"tags": {"key": "other"}})
+
+
+KMS_ID = "0b90f8de-8617-498d-ad63-ca18eb717ae7"
+
+
+@pytest.mark.parametrize("kms, expected", [
+    (["aws-kms"], {"kms": ["aws-kms"]}),
+    ([KMS_ID], {"kms_id": [KMS_ID]}),          # fidelity review row 1: the kms filter matches names only
+    (["aws-kms", KMS_ID], {}),                  # both kinds: filtered on our side
+])
+def test_a_kms_given_by_id_is_filtered_with_kms_id(kms, expected):
+    assert list_query({"kms": kms}) == expected

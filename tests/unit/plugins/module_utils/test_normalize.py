@@ -66,3 +66,35 @@ def test_compare_tags(current, desired, purge, expected):
 
 def test_alias_name_strips_prefix_once():
     assert alias_name("alias/app") == "app" and alias_name("app") == "app" and alias_name("alias/alias/x") == "alias/x"
+
+
+ROOT = {"Version": "2012-10-17", "Statement": [{"Sid": "root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                                                "Action": "kms:*", "Resource": "*"}]}
+
+
+@pytest.mark.parametrize("given, returned", [
+    # fidelity review row 12: AWS stores and returns canonical forms of what was sent
+    ({"Principal": {"AWS": "123456789012"}}, {"Principal": {"AWS": "arn:aws:iam::123456789012:root"}}),
+    ({"Principal": {"AWS": ["123456789012", "arn:aws:iam::210987654321:role/ops"]}},
+     {"Principal": {"AWS": ["arn:aws:iam::210987654321:role/ops", "arn:aws:iam::123456789012:root"]}}),
+    ({"Principal": "*"}, {"Principal": {"AWS": "*"}}),
+    ({"Condition": {"Bool": {"kms:GrantIsForAWSResource": True}}}, {"Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}),
+    ({"Condition": {"NumericLessThan": {"kms:ValidTo": 10}}}, {"Condition": {"NumericLessThan": {"kms:ValidTo": "10"}}}),
+    ({"Principal": {"AWS": "arn:aws-us-gov:iam::123456789012:root"}}, {"Principal": {"AWS": "123456789012"}}),
+])
+def test_the_forms_aws_returns_mean_the_same_policy(given, returned):
+    def policy(changes):
+        return {"Version": "2012-10-17", "Statement": [dict(ROOT["Statement"][0], **changes)]}
+    assert not policies_differ(policy(given), policy(returned))
+    assert not policies_differ(policy(returned), policy(given))
+
+
+@pytest.mark.parametrize("left, right", [
+    ({"Principal": {"AWS": "123456789012"}}, {"Principal": {"AWS": "210987654321"}}),
+    ({"Principal": {"AWS": "123456789012"}}, {"Principal": {"AWS": "arn:aws:iam::123456789012:user/root"}}),
+    ({"Condition": {"Bool": {"kms:GrantIsForAWSResource": True}}}, {"Condition": {"Bool": {"kms:GrantIsForAWSResource": "false"}}}),
+])
+def test_other_principals_and_condition_values_still_differ(left, right):
+    def policy(changes):
+        return {"Version": "2012-10-17", "Statement": [dict(ROOT["Statement"][0], **changes)]}
+    assert policies_differ(policy(left), policy(right))

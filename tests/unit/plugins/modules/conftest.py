@@ -2,7 +2,14 @@
 
 import pytest
 
-from tests.emulator.fixtures import emu, emulator  # noqa: F401 pylint: disable=unused-import
+from tests.emulator.fixtures import emulator_each_profile  # noqa: F401 pylint: disable=unused-import
+
+
+@pytest.fixture
+def emu(emulator_each_profile):  # pylint: disable=redefined-outer-name
+    """An emulator of each fidelity profile in turn, reset before the test: the client must work against both."""
+    emulator_each_profile.reset()
+    return emulator_each_profile
 
 
 @pytest.fixture
