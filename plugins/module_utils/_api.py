@@ -16,13 +16,14 @@ so the HTTP clients, the auth code and every resource may import it.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, CallError, NotFound, add_hint, name_action
 
 API = "/api/v1"
 CCKM_AWS = API + "/cckm/aws"
 PAGE_SIZE = 1000
+NOT_YET_PATIENCE = 60.0   # seconds an eventually consistent AWS answer is waited out
 
 
 def path_id(value):
@@ -33,8 +34,10 @@ def path_id(value):
 class Endpoint:
     """One API call: method, path template (``{}`` per id), what it does in words, and how to treat its answers."""
 
-    def __init__(self, method, path, action, idempotent=None, not_found="raise", permission=None, media_type=None, source="assumed"):
+    def __init__(self, method, path, action, idempotent=None, not_found="raise", permission=None, media_type=None, source="assumed",
+                 not_yet=None):
         self.method = method
+        self.not_yet = not_yet    # an AWS exception name meaning "not yet": AWS is eventually consistent, so ask again
         self.path = path
         self.action = action
         self.idempotent = method != "POST" if idempotent is None else idempotent
@@ -46,11 +49,26 @@ class Endpoint:
     def path_for(self, *ids):
         return self.path.format(*(path_id(i) for i in ids)) if ids else self.path.replace("/{}", "/{id}")
 
-    def __call__(self, client, *ids, body=None, params=None, landed=None, subject=None, authenticated=True):
+    def __call__(self, client, *ids, body=None, params=None, landed=None, subject=None, authenticated=True, patience=NOT_YET_PATIENCE):
         """Send the call; ``landed()`` (for a call that is not idempotent) tells whether a lost answer was applied.
 
-        Returns the decoded answer, or None for a 404 of a lookup (``not_found="none"``).
+        Returns the decoded answer, or None for a 404 of a lookup (``not_found="none"``). An answer naming
+        ``not_yet`` is asked again, backing off, for up to ``patience`` seconds.
         """
+        deadline, delay = None, 0.2
+        while True:
+            try:
+                return self._send(client, ids, body, params, landed, subject, authenticated)
+            except ApiError as exc:
+                if not (self.not_yet and self.not_yet in str(exc.message)):
+                    raise
+                deadline = client.clock() + patience if deadline is None else deadline
+                if client.clock() + delay > deadline:
+                    raise
+            client.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _send(self, client, ids, body, params, landed, subject, authenticated):
         headers = {"Accept": "application/api.clumio.%s=v1+json" % self.media_type} if self.media_type else None
         idempotent = self.idempotent and landed is None
         try:
@@ -111,8 +129,11 @@ DELETE_ALIAS = _key_action("delete-alias", "delete an alias of key", idempotent=
 ADD_TAGS = _key_action("add-tags", "set tags on key")
 REMOVE_TAGS = _key_action("remove-tags", "remove tags from key")
 SET_POLICY = _key_action("policy", "set the key policy of key")
-ENABLE_AUTO_ROTATION = _key_action("enable-auto-rotation", "enable automatic rotation of key")
-DISABLE_AUTO_ROTATION = _key_action("disable-auto-rotation", "disable automatic rotation of key")
+# Right after an enable AWS may still call the key disabled; TF resource_aws_key.go retries these (fidelity review row 7)
+ENABLE_AUTO_ROTATION = _cckm("POST", "/keys/{}/enable-auto-rotation", "enable automatic rotation of key", permission="keyupdate",
+                             idempotent=True, not_yet="DisabledException", source="TF resource_aws_key.go enableAutoRotation")
+DISABLE_AUTO_ROTATION = _cckm("POST", "/keys/{}/disable-auto-rotation", "disable automatic rotation of key", permission="keyupdate",
+                              idempotent=True, not_yet="DisabledException", source="TF resource_aws_key.go disableAutoRotation")
 ROTATE_MATERIAL = _key_action("rotate-material", "rotate the key material of key", permission="keyrotate", idempotent=False,
                               source="TF aws_key_material.go (asynchronous; see the fidelity review row 9)")
 REPLICATE_KEY = _key_action("replicate-key", "replicate key", idempotent=False)
@@ -164,13 +185,18 @@ POST_PROCESS_KMS = Endpoint("POST", "/wallets/_post-process", "post-process the 
 
 
 def list_wallets(client, limit=100):
-    """Every wallet of the organisation, following Clumio's page numbers (``start`` is a 1-based page, sent as a string)."""
+    """Every wallet of the organisation, page by page along ``_links._next``.
+
+    Clumio's python SDK (controllers/wallets_v1.py) calls ``start`` a page token: empty for the first page, then
+    whatever ``_links._next.href`` carries (fidelity review row 15) - never a number computed here.
+    """
     wallets = []
-    page = 1
+    params = {"limit": limit}
     while True:
-        body = LIST_WALLETS(client, params={"limit": limit, "start": str(page)}) or {}
+        body = LIST_WALLETS(client, params=params) or {}
         items = (body.get("_embedded") or {}).get("items") or []
         wallets.extend(items)
-        if not items or not (body.get("_links") or {}).get("_next"):
+        following = ((body.get("_links") or {}).get("_next") or {}).get("href")
+        if not items or not following:
             return wallets
-        page += 1
+        params = dict(parse_qsl(urlsplit(following).query))

@@ -21,7 +21,6 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import resolve_template
 
 JOB_SIZE = 100
-QUERY_CHUNK = 100
 # The order in which operations run when one task needs several (cancel before enabling, etc.).
 STEPS = ("cancelkeydeletion", "applypolicytemplate", "enablekey", "disablekey", "schedulekeydeletion")
 PENDING = ("PendingDeletion", "PendingReplicaDeletion")
@@ -95,6 +94,21 @@ def normalise_filters(filters):
     return {name: [value] if name in MULTI_VALUED and isinstance(value, str) else value for name, value in filters.items()}
 
 
+def _candidates(client, refs):
+    """Key views among which ``refs`` are looked up: one filtered list for a single key, else every key once.
+
+    List filters take one value (row 14), so many references are matched on our side, never by repeated parameters.
+    """
+    if len(refs) > 1:
+        return [key_view(record) for record in list_records(client, {})]
+    ref = refs[0]
+    kind = _classify(ref)
+    if kind == "uuid":
+        found = [key_view(record) for record in list_records(client, {"id": ref})]
+        return found or [key_view(record) for record in list_records(client, {"keyid": ref})]
+    return [key_view(record) for record in list_records(client, {kind: alias_name(ref) if kind == "alias" else ref})]
+
+
 def resolve_targets(client, params):
     """Views of every key named in ``keys`` or matching ``filters``, each once; unknown names are an error."""
     found = {}
@@ -103,15 +117,7 @@ def resolve_targets(client, params):
             found[view["id"]] = view
     refs = params.get("keys") or []
     if refs:
-        wanted = {"arn": [], "uuid": [], "keyid": [], "alias": []}
-        for ref in refs:
-            wanted[_classify(ref)].append(ref)
-        views = []
-        for kind, params_names in (("arn", ("arn",)), ("uuid", ("id", "keyid")), ("keyid", ("keyid",)), ("alias", ("alias",))):
-            for name in params_names:
-                for chunk in _chunks(wanted[kind], QUERY_CHUNK):
-                    values = [alias_name(v) for v in chunk] if name == "alias" else chunk
-                    views.extend(key_view(r) for r in list_records(client, {name: values}))
+        views = _candidates(client, refs)
         missing, ambiguous = [], []
         for ref in refs:
             matching = {v["id"]: v for v in views if ref in (v["id"], v["key_id"], v["arn"]) or alias_name(ref) in v["aliases"]}

@@ -104,6 +104,13 @@ class HttpClient:
             requests.packages.urllib3.disable_warnings(requests.packages.urllib3.exceptions.InsecureRequestWarning)
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
 
+    def clock(self):
+        """The monotonic clock the loop measures time with (a fake one in unit tests)."""
+        return self._clock()
+
+    def sleep(self, seconds):
+        self._sleep(seconds)
+
     # Hooks for subclasses -------------------------------------------------------------------------
 
     def _auth_headers(self):

@@ -225,23 +225,30 @@ class SyncCancel(Resource):
 
 
 def _schedule_body(scope, schedule):
+    """The job configuration to create. TF resource_scheduler.go: ``kms`` is "a list of kms resource ID's" (row 2)."""
     params = {"cloud_name": "aws"}
     if scope.kms_records is None:
         params["synchronize_all"] = True
     else:
-        params["kms"] = scope.kms_names
+        params["kms"] = sorted(r["id"] for r in scope.kms_records)
     return {"name": schedule["name"], "operation": SCHEDULE_OPERATION, "run_at": schedule["run_at"],
             "description": schedule.get("description") or "", "disabled": bool(schedule.get("disabled")),
             "cckm_synchronization_params": params}
 
 
-def schedule_view(config):
-    """The managed fields of a scheduler job configuration, comparable with _schedule_body()."""
+def schedule_view(config, kms_records=()):
+    """The managed fields of a scheduler job configuration, comparable with _schedule_body().
+
+    Reads give the parameters back under ``job_config_params`` (TF getParamsFromResponse) or, on other versions,
+    under the request's own ``cckm_synchronization_params``: either is read (fidelity review row 2). KMS names
+    a server echoes back are turned into the IDs of ``kms_records``; ``synchronize_all`` may be left out.
+    """
     if not config:
         return None
-    params = dict(config.get("cckm_synchronization_params") or {})
-    if params.get("kms"):
-        params["kms"] = sorted(params["kms"])
+    params = dict(config.get("job_config_params") or config.get("cckm_synchronization_params") or {})
+    ids = {r.get("name"): r.get("id") for r in kms_records}
+    params = {"cloud_name": params.get("cloud_name") or "aws", "kms": sorted(ids.get(ref, ref) for ref in params.get("kms") or []),
+              "synchronize_all": bool(params.get("synchronize_all"))}
     return {"id": config.get("id"), "name": config.get("name"), "run_at": config.get("run_at"),
             "description": config.get("description") or "", "disabled": bool(config.get("disabled")),
             "cckm_synchronization_params": params}
@@ -267,9 +274,12 @@ class SyncSchedule(Resource):
 
     def read(self):
         existing = self._find()
+        self.kms_records = ()
         if self.schedule["state"] == "present":
-            self.desired = _schedule_body(Scope.from_params(self.client, self.params), self.schedule)
-        return Snapshot(existing, schedule_view(existing)) if existing else None
+            scope = Scope.from_params(self.client, self.params)
+            self.kms_records = scope.kms_records or ()
+            self.desired = _schedule_body(scope, self.schedule)
+        return Snapshot(existing, schedule_view(existing, self.kms_records)) if existing else None
 
     def plan(self, before):
         name = self.schedule["name"]
@@ -281,13 +291,15 @@ class SyncSchedule(Resource):
         if dict(before.view, id=None) == wanted:
             return []
         changes = {k: v for k, v in self.desired.items() if k not in ("name", "operation")}
+        # TF blanks cloud_name on update (it cannot change); sent as created, the rest of the parameters
+        changes["cckm_synchronization_params"] = {k: v for k, v in changes["cckm_synchronization_params"].items() if k != "cloud_name"}
         return [Action("update", _api.UPDATE_JOB_CONFIG, changes, "update schedule %s" % name, dict(wanted, id=before.view["id"]),
                        ids=[before.view["id"]])]
 
     def apply(self, before, actions):
         action = actions[0]
         config = action.send(self.client, landed=self._find if action.name == "create" else None, subject=self.schedule["name"])
-        return (None if action.name == "delete" else Snapshot(config, schedule_view(config))), actions
+        return (None if action.name == "delete" else Snapshot(config, schedule_view(config, self.kms_records))), actions
 
     def diff_view(self, view):
         return {k: v for k, v in view.items() if k != "id"} if view else {}

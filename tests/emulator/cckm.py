@@ -8,6 +8,7 @@ service modules (keys, templates, jobs) run, and serialises the result under tha
 import functools
 
 import flask
+from werkzeug.datastructures import MultiDict
 
 from . import jobs, keys, scheduler, templates
 from .common import ApiError, AwsConflict, Body, Lister, bad_request, not_found
@@ -29,8 +30,15 @@ def check_permissions(state, needed):
 
 
 def _args():
-    """The query string of the current request."""
-    return flask.request.args
+    """The query string of the current request.
+
+    The strict profile reads one value per filter: DOC aws-api-fetch types the filters as *string*, and no source
+    shows repeated values being ORed (FIDELITY.md list_filter_values; fidelity review row 14).
+    """
+    args = flask.request.args
+    if flask.current_app.extensions["cckm_emulator"].config.is_strict("list_filter_values"):
+        return MultiDict([(name, args.getlist(name)[0]) for name in args])
+    return args
 
 
 def _respond(result):
@@ -164,7 +172,7 @@ def create_blueprint(emu):
 
     @route(SCHEDULER, ["POST"], permissions=())
     def create_job_config(body):
-        return scheduler.create(state, body), 201
+        return scheduler.present(state, scheduler.create(state, body)), 201
 
     @route(SCHEDULER, ["GET"], permissions=())
     def list_job_configs(_body):
@@ -172,11 +180,11 @@ def create_blueprint(emu):
 
     @route(f"{SCHEDULER}/<path:ref>", ["GET"], permissions=())
     def get_job_config(_body, ref):
-        return scheduler.find(state, ref)
+        return scheduler.present(state, scheduler.find(state, ref))
 
     @route(f"{SCHEDULER}/<path:ref>", ["PATCH"], permissions=())
     def patch_job_config(body, ref):
-        return scheduler.patch(state, scheduler.find(state, ref), body)
+        return scheduler.present(state, scheduler.patch(state, scheduler.find(state, ref), body))
 
     @route(f"{SCHEDULER}/<path:ref>", ["DELETE"], permissions=())
     def delete_job_config(_body, ref):

@@ -6,6 +6,7 @@ Lets the collection's Clumio modules be tested without a Clumio account. The pos
 See tests/emulator/README-clumio.md for the behaviours chosen where Clumio documents nothing.
 """
 
+import base64
 import collections
 import copy
 import functools
@@ -207,6 +208,23 @@ def _validate_post_process(body):
         raise ClumioApiError(400, *problems)
 
 
+def _token_of_page(number):
+    return "" if number == 1 else base64.urlsafe_b64encode(f"page:{number}".encode()).decode().rstrip("=")
+
+
+def _page_of_token(token):
+    """The page an opaque start token stands for; a page number is not a token (400), as a real token is not one."""
+    if not token:
+        return 1
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        if text.startswith("page:"):
+            return int(text[5:])
+    except (ValueError, UnicodeError):
+        pass
+    raise ClumioApiError(400, f"invalid start token {token!r}")
+
+
 def _positive_int(name, default, maximum=None):
     """A positive integer query parameter (at most maximum), or a Clumio 400."""
     raw = flask.request.args.get(name)
@@ -244,16 +262,29 @@ class _ClumioApi:
             raise ClumioApiError(406, f"unsupported Accept header: expected {media_type}")
 
     def list_wallets(self):
-        """GET /wallets with limit and a 1-based page number as the start token."""
+        """GET /wallets with limit and a start token: a 1-based page number (lenient), or opaque (strict).
+
+        Clumio's python SDK (controllers/wallets_v1.py) documents ``start`` as a page token to take from
+        ``_links._next``, empty for the first page (FIDELITY.md wallet_pages).
+        """
         limit = _positive_int("limit", DEFAULT_LIMIT, MAX_LIMIT)
-        page = _positive_int("start", 1)
+        opaque = getattr(self.config, "answer", lambda flag: "number")("wallet_pages") == "token"
+        start = flask.request.args.get("start", "")
+        if opaque:
+            page = _page_of_token(start)
+        else:
+            page = _positive_int("start", 1)
         with self.state.lock:
             wallets = list(self.state.wallets.values())
             items = copy.deepcopy(wallets[(page - 1) * limit:page * limit])
-        links = {"_self": {"href": f"/wallets?limit={limit}&start={page}"}, "_first": {"href": f"/wallets?limit={limit}&start=1"}}
+
+        def href(number):
+            return f"/wallets?limit={limit}&start={_token_of_page(number) if opaque else number}"
+        links = {"_self": {"href": href(page)}, "_first": {"href": href(1)}}
         if page * limit < len(wallets):
-            links["_next"] = {"href": f"/wallets?limit={limit}&start={page + 1}"}
-        return {"_embedded": {"items": items}, "_links": links, "current_count": len(items), "limit": limit, "start": str(page)}
+            links["_next"] = {"href": href(page + 1)}
+        return {"_embedded": {"items": items}, "_links": links, "current_count": len(items), "limit": limit,
+                "start": _token_of_page(page) if opaque else str(page)}
 
     def create_wallet(self):
         """POST /wallets, and the control seed route: one wallet per AWS account."""

@@ -21,6 +21,8 @@ FIDELITY = {
     "policy_forms": ("canonical", "as_sent"),          # AWS returns account IDs as root ARNs, condition values as strings (row 12)
     "scheduler_params": ("job_config_params", "as_sent"),  # scheduler reads: params under job_config_params, KMS IDs (row 2)
     "wallet_pages": ("token", "number"),               # Clumio wallet pages: opaque start token or page number (row 15)
+    "list_filter_values": ("single", "any"),          # repeated list filter values: first one only, or ORed (row 14, unknown)
+    "rotation_after_enable": ("eventual", "immediate"),  # auto-rotation calls right after an enable: DisabledException (row 7)
 }
 PROFILES = ("strict", "lenient")
 

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import secrets
+import time
 
 from . import templates
 from .aws import AwsError, key_arn
@@ -283,8 +284,24 @@ def _remove_tags(st, record, body):
     _call(st, record, "untag", names)
 
 
-def _enable_rotation(st, record, body):
-    _call(st, record, "enable_rotation", body.integer("rotation_period_in_days", DEFAULT_ROTATION_PERIOD))
+def _enable(st, record, _body):
+    _call(st, record, "enable")
+    st.enabled_at[record["id"]] = time.monotonic()
+
+
+def _rotation_call(operation, *args):
+    """enable-/disable-auto-rotation; right after an enable AWS may still see the key disabled (eventual consistency).
+
+    TF resource_aws_key.go retries these calls while the error names DisabledException (fidelity review row 7); the
+    strict profile refuses them that way for ``job_delay`` seconds after an enable.
+    """
+    def action(st, record, body):
+        enabled = st.enabled_at.get(record["id"])
+        if (st.config.answer("rotation_after_enable") == "eventual" and enabled is not None
+                and time.monotonic() - enabled < st.config.job_delay):
+            raise bad_request(f"DisabledException: {record['aws_param']['Arn']} is disabled.")
+        _call(st, record, operation, *[arg(body) for arg in args])
+    return action
 
 
 def _rotate_material(st, record, body):
@@ -341,7 +358,7 @@ def _refresh(st, record, _body):
 
 
 ACTIONS = {
-    "enable": lambda st, r, b: _call(st, r, "enable"),
+    "enable": _enable,
     "disable": lambda st, r, b: _call(st, r, "disable"),
     "schedule-deletion": _schedule_deletion,
     "cancel-deletion": lambda st, r, b: _call(st, r, "cancel_deletion"),
@@ -351,8 +368,8 @@ ACTIONS = {
     "add-alias": lambda st, r, b: _call(st, r, "create_alias", _required(b, "alias")),
     "delete-alias": lambda st, r, b: _call(st, r, "delete_alias", _required(b, "alias")),
     "policy": lambda st, r, b: apply_policy(st, r, choose_policy(b)),
-    "enable-auto-rotation": _enable_rotation,
-    "disable-auto-rotation": lambda st, r, b: _call(st, r, "disable_rotation"),
+    "enable-auto-rotation": _rotation_call("enable_rotation", lambda b: b.integer("rotation_period_in_days", DEFAULT_ROTATION_PERIOD)),
+    "disable-auto-rotation": _rotation_call("disable_rotation"),
     "rotate-material": _rotate_material,
     "import-material": _import,
     "delete-material": lambda st, r, b: _call(st, r, "delete_material"),

@@ -38,7 +38,9 @@ def _validate(st, config):
         kms_refs = params.get("kms") or []
         if not params.get("synchronize_all") and not kms_refs:
             raise bad_request("cckm_synchronization_params needs kms or synchronize_all")
-        unknown = [ref for ref in kms_refs if st.kms_by_ref(ref) is None]
+        # TF resource_scheduler.go: "a list of kms resource ID's"; only the lenient profile also takes names
+        by_id = st.config.is_strict("scheduler_params")
+        unknown = [ref for ref in kms_refs if (st.kms.get(ref) if by_id else st.kms_by_ref(ref)) is None]
         if unknown:
             raise not_found(f"KMS {', '.join(unknown)} not found")
 
@@ -64,12 +66,37 @@ def create(st, body):
     return config
 
 
+def present(st, config):
+    """A job configuration as reads answer it.
+
+    Strict profile (TF resource_scheduler.go getParamsFromResponse): the operation's parameters come back under
+    ``job_config_params`` as ``{cloud_name, kms: [IDs], synchronize_all}``; lenient: as they were sent.
+    """
+    if not st.config.is_strict("scheduler_params"):
+        return config
+    shown = {k: v for k, v in config.items() if k not in ("cckm_synchronization_params", "cckm_key_rotation_params")}
+    params = config.get("cckm_synchronization_params") or config.get("cckm_key_rotation_params")
+    if params is not None:
+        params = dict(params)
+        if config["operation"] == "cckm_synchronization":
+            params["kms"] = [st.kms_by_ref(ref)["id"] for ref in params.get("kms") or []]
+            params["synchronize_all"] = bool(params.get("synchronize_all"))
+        shown["job_config_params"] = params
+    return shown
+
+
 def patch(st, config, body):
-    """PATCH /scheduler/job-configs/{id}: change schedule, state or parameters (name and operation are fixed)."""
+    """PATCH /scheduler/job-configs/{id}: change schedule, state or parameters (name and operation are fixed).
+
+    Parameters given are merged into the stored ones: TF blanks ``cloud_name`` on update (omitted from the body).
+    """
     updated = dict(config)
     for field in UPDATABLE:
         if body.raw(field) is not None:
-            updated[field] = body.flag(field) if field == "disabled" else body.raw(field)
+            value = body.flag(field) if field == "disabled" else body.raw(field)
+            if field.endswith("_params") and isinstance(value, dict) and isinstance(config.get(field), dict):
+                value = dict(config[field], **{k: v for k, v in value.items() if v not in (None, "")})
+            updated[field] = value
     _validate(st, updated)
     touch(updated)
     config.update(updated)
@@ -78,4 +105,5 @@ def patch(st, config, body):
 
 def list_configs(st, args):
     """GET /scheduler/job-configs."""
-    return JOB_CONFIG_LISTER.page(list(st.job_configs.values()), args)
+    page = JOB_CONFIG_LISTER.page(list(st.job_configs.values()), args)
+    return dict(page, resources=[present(st, config) for config in page["resources"]])

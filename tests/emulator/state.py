@@ -43,6 +43,7 @@ class State:
         self.key_index = {}
         self.templates = {}
         self.bulk_jobs = {}
+        self.enabled_at = {}   # key id -> when it was last enabled (AWS' DisabledException window, FIDELITY.md)
         self.sync_jobs = {}
         self.job_configs = {}
         self.rotations = {}
@@ -58,7 +59,7 @@ class State:
             self.aws.reset()
             self.kms = {record["id"]: record for record in map(seed_kms_record, SEED_KMS)}
             for mapping in (self.keys, self.key_index, self.templates, self.bulk_jobs, self.sync_jobs, self.job_configs,
-                            self.rotations, self.fail_keys, self.fail_regions):
+                            self.rotations, self.fail_keys, self.fail_regions, self.enabled_at):
                 mapping.clear()
             self.denied.clear()
 

@@ -41,6 +41,8 @@ def list_query(filters):
     ``kms`` takes names or IDs from users, but the list filter ``kms`` matches the KMS *name* and ``kms_id`` its
     ID (DOC aws-api-fetch; fidelity review row 1): IDs go to ``kms_id``. Given both kinds, neither is sent and
     ``matches`` selects (it checks name and ID alike).
+    Filters are sent with one value each: the API types them as strings (DOC aws-api-fetch) and no source shows
+    repeated values being ORed (row 14). Given several values, that filter is left to ``matches``.
     """
     query = {}
     for option, param in LIST_FILTERS.items():
@@ -56,7 +58,8 @@ def list_query(filters):
             del query["kms"]
             if len(ids) == len(filters["kms"]):
                 query["kms_id"] = ids
-    return query
+    return {param: value[0] if isinstance(value, list) else value for param, value in query.items()
+            if not isinstance(value, list) or len(value) == 1}
 
 
 def matches(view, filters):

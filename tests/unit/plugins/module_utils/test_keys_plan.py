@@ -236,5 +236,5 @@ def test_apply_waits_for_a_replica_whose_answer_was_lost():
     actions = plan(managed_view(record(multi=MR)), desired(replica_regions=["eu-west-1"]))
     apply(client, "cckm-1", actions, wait=(5, 0))
     lookup = client.calls[1]
-    assert lookup[0] == "/api/v1/cckm/aws/keys" and lookup[1]["region"] == ["eu-west-1"], client.calls
+    assert lookup[0] == "/api/v1/cckm/aws/keys" and lookup[1]["region"] == "eu-west-1", client.calls
     assert client.reads == 3, "apply returned while the replica was still Creating"

@@ -31,9 +31,15 @@ def test_view_flattens_aliases_tags_and_policy():
 
 
 def test_list_query_uses_api_names_and_strips_alias_prefix():
-    query = list_query({"alias": ["alias/app1", "app2"], "region": ["us-east-1"], "enabled": False, "tags": {"a": "b"},
+    query = list_query({"alias": ["alias/app1"], "region": ["us-east-1"], "enabled": False, "tags": {"a": "b"},
                         "kms": None, "keystate": []})
-    assert query == {"alias": ["app1", "app2"], "region": ["us-east-1"], "enabled": False, "tags": {"a": "b"}}
+    assert query == {"alias": "app1", "region": "us-east-1", "enabled": False, "tags": {"a": "b"}}
+
+
+def test_a_filter_with_several_values_is_left_to_our_side():
+    """Fidelity review row 14: list filters take one value; repeated parameters are not known to be ORed."""
+    filters = {"alias": ["app1", "app2"], "region": ["us-east-1", "us-west-2"], "kms": ["aws-kms"]}
+    assert list_query(filters) == {"kms": "aws-kms"}
 
 
 def test_matches_rechecks_filters_the_server_may_ignore():
@@ -49,8 +55,8 @@ KMS_ID = "0b90f8de-8617-498d-ad63-ca18eb717ae7"
 
 
 @pytest.mark.parametrize("kms, expected", [
-    (["aws-kms"], {"kms": ["aws-kms"]}),
-    ([KMS_ID], {"kms_id": [KMS_ID]}),          # fidelity review row 1: the kms filter matches names only
+    (["aws-kms"], {"kms": "aws-kms"}),
+    ([KMS_ID], {"kms_id": KMS_ID}),            # fidelity review row 1: the kms filter matches names only
     (["aws-kms", KMS_ID], {}),                  # both kinds: filtered on our side
 ])
 def test_a_kms_given_by_id_is_filtered_with_kms_id(kms, expected):

@@ -104,16 +104,17 @@ def clumio(fake_time):
 def wallets_page(*wallets, more=False):
     links = {"_self": {"href": "/wallets"}}
     if more:
-        links["_next"] = {"href": "/wallets?start=2"}
+        links["_next"] = {"href": "/wallets?limit=100&start=opaque-Zm9v"}
     return {"_embedded": {"items": list(wallets)}, "_links": links, "current_count": len(wallets)}
 
 
 @responses.activate
 def test_list_wallets_follows_pages(clumio):
+    """Fidelity review row 15: ``start`` is an opaque token from ``_links._next``, none on the first page."""
     responses.get(URL + "/wallets", json=wallets_page(make_wallet(id="a"), more=True),
-                  match=[responses.matchers.query_param_matcher({"limit": "100", "start": "1"})])
+                  match=[responses.matchers.query_param_matcher({"limit": "100"})])
     responses.get(URL + "/wallets", json=wallets_page(make_wallet(id="b")),
-                  match=[responses.matchers.query_param_matcher({"limit": "100", "start": "2"})])
+                  match=[responses.matchers.query_param_matcher({"limit": "100", "start": "opaque-Zm9v"})])
     assert [w["id"] for w in list_wallets(clumio)] == ["a", "b"]
     assert responses.calls[0].request.headers["Accept"] == "application/api.clumio.wallets=v1+json"
 

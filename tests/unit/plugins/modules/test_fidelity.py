@@ -64,3 +64,48 @@ def test_row_05_an_alias_taken_in_aws_is_recognised_by_409_or_by_400_naming_the_
     result = run_module(module("aws_key"), dict(connection, kms="aws-kms", region="us-east-1", alias="taken-in-aws"))
     assert result["rc"] == 1 and result["error"]["status"] == (400 if emu.profile == "strict" else 409)
     assert "AlreadyExistsException" in result["msg"] and "ciphertrust.cckm.aws_sync" in result["msg"], result["msg"]
+
+
+def test_row_02_a_sync_schedule_is_sent_with_kms_ids_and_read_back_from_either_key(emu, connection):
+    schedule = {"name": "nightly", "run_at": "0 2 * * *"}
+    args = dict(connection, kms=["aws-kms"], schedule=schedule)
+    first, _ = twice("aws_sync", args)
+    assert first["actions"][0]["body"]["cckm_synchronization_params"] == {"cloud_name": "aws", "kms": [kms_id(emu)]}
+    changed, _ = twice("aws_sync", dict(args, schedule=dict(schedule, run_at="0 3 * * *")))
+    assert changed["changed"] is True and changed["resource"]["run_at"] == "0 3 * * *"
+    assert "cloud_name" not in changed["actions"][0]["body"]["cckm_synchronization_params"]  # as TF: blank on update
+    stored = emu.api("GET", "scheduler/job-configs").json()["resources"][0]
+    assert (stored.get("job_config_params") or stored.get("cckm_synchronization_params"))["kms"] == [kms_id(emu)]
+
+
+def test_row_15_clumio_wallets_are_paged_along_links_next(emu, clumio):
+    for number in range(105):  # the seeded wallet plus 105 more: two pages of 100
+        emu.control("POST", "clumio/wallets", {"account_native_id": "9%011d" % number, "aws_region": "us-east-1"})
+    last = "9%011d" % 104
+    first, _ = twice("kms_post_process", dict(clumio, account_native_id=last, aws_region="us-east-1", version=2))
+    assert first["changed"] is True and first["request_type"] == "Create" and first["resource"]["installed"] is True
+
+
+def test_row_14_bulk_targets_are_resolved_without_repeated_filter_values(emu, connection):
+    for number in range(3):
+        emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "many-%d" % number}})
+    emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "other"}})
+    args = dict(connection, keys=["many-0", "alias/many-1", "many-2"], state="disabled", wait_sleep=0.05)
+    first, second = twice("aws_key_bulk", args)
+    assert sorted(k["alias"] for k in first["key_results"]) == ["many-0", "many-1", "many-2"]
+    assert {k["alias"]: k["KeyState"] for k in ({"alias": a["Aliases"][0][6:], **a} for a in emu.aws_keys("us-east-1"))} == {
+        "many-0": "Disabled", "many-1": "Disabled", "many-2": "Disabled", "other": "Enabled"}
+    info = run_module(module("aws_key_info"), dict(connection, alias=["many-0", "many-2"], region=["us-east-1"]))
+    assert sorted(k["alias"] for k in info["aws_keys"]) == ["many-0", "many-2"]
+
+
+def test_row_07_auto_rotation_right_after_an_enable_waits_out_disabled_exception(emu, connection):
+    key = emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "late"}}).json()
+    emu.api("POST", "cckm/aws/keys/%s/disable" % key["id"])
+    emu.control("POST", "config", {"job_delay": 0.5})  # AWS calls the key disabled for 0.5 s after the enable (strict)
+    first, _ = twice("aws_key", dict(connection, id=key["id"], enabled=True, auto_rotation=True, rotation_period_days=120))
+    assert [a["description"] for a in first["actions"]] == ["enable the key", "enable automatic rotation every 120 days"]
+    aws = emu.aws_keys("us-east-1")[0]
+    assert aws["KeyRotationEnabled"] is True and aws["RotationPeriodInDays"] == 120
+    if emu.profile == "strict":
+        assert emu.stats()["routes"]["POST /api/v1/cckm/aws/keys/{id}/enable-auto-rotation"] > 1, emu.stats()
