@@ -47,6 +47,8 @@ options:
         deletion (the key is then disabled unless O(enabled=true)).
       - V(absent) schedules the deletion of the key in AWS after O(pending_window_days). A key already pending deletion,
         or a missing key, is left alone.
+      - With V(absent), a policy template applied to the key is detached first (its C(cckm_policy_template_id) tag removed,
+        as the Thales Terraform provider does), so that the template can be deleted while the key waits for deletion.
     type: str
     choices: [present, absent]
     default: present

@@ -23,6 +23,7 @@ FIDELITY = {
     "wallet_pages": ("token", "number"),               # Clumio wallet pages: opaque start token or page number (row 15)
     "list_filter_values": ("single", "any"),          # repeated list filter values: first one only, or ORed (row 14, unknown)
     "rotation_after_enable": ("eventual", "immediate"),  # auto-rotation calls right after an enable: DisabledException (row 7)
+    "template_push_job": ("elsewhere", "bulk"),        # a verified template's push job: not readable at /bulkjob, or a bulk job (row 3)
 }
 PROFILES = ("strict", "lenient")
 

@@ -111,6 +111,10 @@ class Emulator:
             raise EmulatorError(f"{method} {path} failed: {response.status_code} {response.text}")
         return response.json() if response.content else None
 
+    def fidelity(self, flag):
+        """The answer this emulator gives where the sources disagree (its profile, FIDELITY.md)."""
+        return self.control("GET", "/_emulator/config")["fidelity"][flag]
+
     def reset(self):
         """Empty state, no faults, zero stats, CLI settings."""
         self._token = None

@@ -43,29 +43,30 @@ def create_bulk(st, body):
     return start_bulk(st, operation, key_ids, **options)
 
 
-def start_bulk(st, operation, key_ids, **options):
-    """Record and start a bulk job; also used for the policy-template auto-push job."""
+def start_bulk(st, operation, key_ids, store=None, **options):
+    """Record and start a bulk job; also used for the policy-template auto-push job (kept in ``store``)."""
+    store = st.bulk_jobs if store is None else store
     job = metadata("bulkjob", new_id(), application=False)
     job.update(overall_status="in_progress", abort=False, cloud="aws", keys=list(key_ids), operation=operation, **options)
-    st.bulk_jobs[job["id"]] = job
-    st.spawn(_run_bulk, st, job["id"], list(key_ids), st.config.job_delay)
+    store[job["id"]] = job
+    st.spawn(_run_bulk, st, store, job["id"], list(key_ids), st.config.job_delay)
     return job
 
 
-def _run_bulk(generation, st, job_id, key_ids, delay):
+def _run_bulk(generation, st, store, job_id, key_ids, delay):
     step = delay / max(len(key_ids), 1)
     for key_id in key_ids:
         time.sleep(step)
         with st.lock:
             if not st.alive(generation):
                 return
-            job = st.bulk_jobs[job_id]
+            job = store[job_id]
             outcome = ABORTED if job["abort"] else _bulk_one(st, job, key_id)
             job.setdefault("detailed_status", {})[key_id] = outcome
             touch(job)
     with st.lock:
         if st.alive(generation):
-            _finish(st.bulk_jobs[job_id])
+            _finish(store[job_id])
 
 
 def _bulk_one(st, job, key_id):

@@ -43,6 +43,7 @@ class State:
         self.key_index = {}
         self.templates = {}
         self.bulk_jobs = {}
+        self.push_jobs = {}    # template auto-push jobs, which the strict profile keeps out of /bulkjob (FIDELITY.md)
         self.enabled_at = {}   # key id -> when it was last enabled (AWS' DisabledException window, FIDELITY.md)
         self.sync_jobs = {}
         self.job_configs = {}
@@ -59,7 +60,7 @@ class State:
             self.aws.reset()
             self.kms = {record["id"]: record for record in map(seed_kms_record, SEED_KMS)}
             for mapping in (self.keys, self.key_index, self.templates, self.bulk_jobs, self.sync_jobs, self.job_configs,
-                            self.rotations, self.fail_keys, self.fail_regions, self.enabled_at):
+                            self.rotations, self.fail_keys, self.fail_regions, self.enabled_at, self.push_jobs):
                 mapping.clear()
             self.denied.clear()
 

@@ -107,7 +107,9 @@ def test_recurring_schedule_is_desired_state(emu, tmp_path):
     assert run.result("create")["changed"] and not run.result("same")["changed"] and run.result("move")["changed"]
     assert run.result("move")["diff"]["before"]["run_at"] == "0 2 * * *" and run.result("move")["diff"]["after"]["run_at"] == "30 3 * * *"
     configs = emu.api("GET", "scheduler/job-configs").json()["resources"]
-    assert [(c["name"], c["run_at"], c["cckm_synchronization_params"]["kms"]) for c in configs] == [("nightly", "30 3 * * *", ["aws-kms"])]
+    kms_id = next(k["id"] for k in emu.api("GET", "cckm/aws/kms").json()["resources"] if k["name"] == "aws-kms")
+    assert [(c["name"], c["run_at"], (c.get("job_config_params") or c.get("cckm_synchronization_params"))["kms"]) for c in configs] == [
+        ("nightly", "30 3 * * *", [kms_id])]  # sent by ID (fidelity review row 2), read from either key
     run = run_playbook(tmp_path, [schedule("remove", state="absent"), schedule("removed", state="absent")], connection_env(emu))
     assert run.result("remove")["changed"] and not run.result("removed")["changed"]
     assert emu.api("GET", "scheduler/job-configs").json()["total"] == 0

@@ -148,6 +148,33 @@ def ok(response, status=200):
     return response.json() if response.content else None
 
 
+def test_strict_profile_reads_one_value_per_filter_and_refuses_auto_rotation_right_after_an_enable(emu):
+    emu.control("POST", "config", {"fidelity": {"list_filter_values": "single", "rotation_after_enable": "eventual", "kms_filter": "name"},
+                                   "job_delay": 0.5})
+    first, second = create_key(emu, "first"), create_key(emu, "second")
+    listed = ok(emu.api("GET", KEYS, params=[("alias", "first"), ("alias", "second")]))
+    assert [k["id"] for k in listed["resources"]] == [first["id"]]  # DOC: the filters are strings
+    kms_id = first["kms_id"]
+    assert ok(emu.api("GET", KEYS, params={"kms": kms_id}))["total"] == 0  # kms is the name; kms_id the ID
+    assert ok(emu.api("GET", KEYS, params={"kms_id": kms_id}))["total"] == 2
+    ok(emu.api("POST", f"{KEYS}/{second['id']}/disable"))
+    ok(emu.api("POST", f"{KEYS}/{second['id']}/enable"))
+    error(emu.api("POST", f"{KEYS}/{second['id']}/enable-auto-rotation", {"rotation_period_in_days": 100}), 400, "NCERRBadRequest",
+          "DisabledException")
+    time.sleep(0.6)
+    ok(emu.api("POST", f"{KEYS}/{second['id']}/enable-auto-rotation", {"rotation_period_in_days": 100}))
+
+
+def aws_conflict(emu):
+    """(status, codeDesc) of AWS AlreadyExists / "already in progress" in this emulator's profile (FIDELITY.md aws_error_status)."""
+    return (409, "NCERRConflict") if emu.fidelity("aws_error_status") == 409 else (400, "NCERRBadRequest")
+
+
+def refresh_refused(emu):
+    """(status, codeDesc) of a refused refresh token in this emulator's profile (FIDELITY.md refresh_token_error)."""
+    return (401, "NCERRUnauthorizedAccess") if emu.fidelity("refresh_token_error") == 401 else (400, "NCERRBadRequest")
+
+
 def error(response, status, code_desc, text=""):
     body = response.json()
     assert response.status_code == status, body
@@ -208,15 +235,15 @@ def test_refresh_tokens_and_auth_failures(emu):
     renewed = ok(requests.post(url, json={"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "renew_refresh_token": True},
                                timeout=10))
     assert renewed["refresh_token"] != first["refresh_token"]
-    error(requests.post(url, json={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, timeout=10), 401,
-          "NCERRUnauthorizedAccess", "Token has been revoked")
+    error(requests.post(url, json={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, timeout=10),
+          *refresh_refused(emu), "Token has been revoked")
     kms_url = f"{emu.url}/api/v1/cckm/aws/kms"
     error(requests.get(kms_url, timeout=10), 401, "NCERRUnauthorizedAccess", "Invalid token")
     error(requests.get(kms_url, headers={"Authorization": "Bearer garbage"}, timeout=10), 401, "NCERRUnauthorizedAccess", "Invalid token")
     emu.control("POST", "auth/revoke", {"jwts": True})
     error(requests.get(kms_url, headers={"Authorization": f"Bearer {renewed['jwt']}"}, timeout=10), 401, "NCERRUnauthorizedAccess")
-    error(requests.post(url, json={"grant_type": "refresh_token", "refresh_token": renewed["refresh_token"]}, timeout=10), 401,
-          "NCERRUnauthorizedAccess", "Token has been revoked")
+    error(requests.post(url, json={"grant_type": "refresh_token", "refresh_token": renewed["refresh_token"]}, timeout=10),
+          *refresh_refused(emu), "Token has been revoked")
 
 
 def test_token_expiry(emulator_factory):
@@ -242,6 +269,7 @@ def test_kms_seed_and_lookup(emu):
 
 
 def test_paging_sorting_filters_and_trailing_slash(emu):
+    emu.control("POST", "config", {"fidelity": {"list_filter_values": "any"}})  # repeated filters ORed (lenient)
     emu.control("POST", "cckm/keys", {"count": 25, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "page-"})
     emu.control("POST", "cckm/keys", {"count": 3, "kms": "aws-kms", "region": "eu-west-1", "state": "Disabled", "tags": {"env": "prod"}})
     seen = []
@@ -287,7 +315,7 @@ def test_create_key_record_and_aws_truth(emu):
     assert ok(emu.api("GET", f"{KEYS}/{key['id']}")) == key
     assert truth(emu, key)["Aliases"] == ["alias/app-key"]
     error(emu.api("GET", f"{KEYS}/{param['KeyID']}"), 404, "NCERRResourceNotFound")
-    error(emu.api("POST", KEYS, {"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "app-key"}}), 409, "NCERRConflict",
+    error(emu.api("POST", KEYS, {"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "app-key"}}), *aws_conflict(emu),
           "AlreadyExistsException")
     error(emu.api("POST", KEYS, {"kms": "aws-kms", "region": "ap-south-1"}), 400, "NCERRBadRequest", "region")
     error(emu.api("POST", KEYS, {"kms": "aws-kms", "region": "us-east-1", "key_users": ["u"], "policytemplate": "x"}), 400, "NCERRBadRequest",
@@ -316,6 +344,7 @@ def test_policy_lists_generate_console_policy(emu):
 
 
 def test_key_actions_and_state_rules(emu):
+    emu.control("POST", "config", {"fidelity": {"rotation_after_enable": "immediate"}})  # no DisabledException window
     key = create_key(emu, "actions")
     for body in (None, {}, "null"):
         response = emu.api("POST", f"{KEYS}/{key['id']}/disable", data=body) if body == "null" else emu.api("POST", f"{KEYS}/{key['id']}/disable", body)
@@ -334,7 +363,7 @@ def test_key_actions_and_state_rules(emu):
     assert action(emu, key, "add-alias", {"alias": "second"})["aws_param"]["Alias"] == ["alias/actions", "alias/second"]
     assert action(emu, key, "delete-alias", {"alias": "second"})["aws_param"]["Alias"] == ["alias/actions"]
     ok(emu.api("POST", "cckm/aws/alias/verify", {"alias": "free-one", "kms": "aws-kms", "region": "us-east-1"}))
-    error(emu.api("POST", "cckm/aws/alias/verify", {"alias": "actions", "kms": "aws-kms", "region": "us-east-1"}), 409, "NCERRConflict")
+    error(emu.api("POST", "cckm/aws/alias/verify", {"alias": "actions", "kms": "aws-kms", "region": "us-east-1"}), *aws_conflict(emu))
     action(emu, key, "rotate-material")
     assert ok(emu.api("GET", f"{KEYS}/{key['id']}/rotate-material/status"))["overall_status"] in ("in_progress", "success")
     error(action(emu, key, "schedule-deletion", {"days": 6}, status=400), 400, "NCERRBadRequest")
@@ -383,7 +412,8 @@ def test_replicas_and_primary_region(emulator_factory):
     assert replica["aws_param"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
     refreshed = ok(emulator.api("GET", f"{KEYS}/{primary['id']}"))
     assert refreshed["aws_param"]["MultiRegionConfiguration"]["ReplicaKeys"] == [{"Arn": replica["aws_param"]["Arn"], "Region": "eu-west-1"}]
-    error(action(emulator, primary, "replicate-key", {"replica_region": "eu-west-1"}, status=409), 409, "NCERRConflict", "AlreadyExistsException")
+    status, code = aws_conflict(emulator)
+    error(action(emulator, primary, "replicate-key", {"replica_region": "eu-west-1"}, status=status), status, code, "AlreadyExistsException")
     error(action(emulator, replica, "replicate-key", {"replica_region": "us-west-2"}, status=400), 400, "NCERRBadRequest",
           "UnsupportedOperationException")
     time.sleep(0.5)
@@ -409,6 +439,7 @@ def test_permissions(emu):
 
 
 def test_policy_template_lifecycle_seed_003(emu):
+    emu.control("POST", "config", {"fidelity": {"template_push_job": "bulk"}})  # the push job readable as a bulk job
     created = ok(emu.api("POST", TEMPLATES, {"name": "demo-policy-template", "kms": "aws-kms", "key_users": ["aws-user"],
                                              "key_users_roles": ["iam-role"], "key_admins": ["aws-user"], "key_admins_roles": ["iam-role"]}), 201)
     assert_shape(TEMPLATE_CREATE_EXAMPLE, created, exact=True)
@@ -423,7 +454,10 @@ def test_policy_template_lifecycle_seed_003(emu):
     assert_shape(TEMPLATE_LIST_EXAMPLE, listing)
     assert listing["total"] == 2 and "key-admins" in listing["resources"][0] and "key_admins" not in listing["resources"][0]
     assert ok(emu.api("GET", TEMPLATES, params={"name": "simple", "is_verified": "false", "kms_name": "aws-kms"}))["total"] == 1
-    assert ok(emu.api("GET", f"{TEMPLATES}/simple"))["id"] == simple["id"]
+    if emu.fidelity("template_ref") == "id_or_name":
+        assert ok(emu.api("GET", f"{TEMPLATES}/simple"))["id"] == simple["id"]
+    else:  # seed 003: {id} is the template ID
+        error(emu.api("GET", f"{TEMPLATES}/simple"), 404, "NCERRResourceNotFound")
 
     patched = ok(emu.api("PATCH", f"{TEMPLATES}/{simple['id']}", {"key_users": ["aws-user"], "key_admins": ["aws-user", "other"]}))
     assert patched["is_verified"] is False and "job_id" not in patched and patched["key-admins"] == ["aws-user", "other"]
@@ -542,7 +576,7 @@ def test_sync_imports_out_of_band_keys_and_marks_gone(emu):
     assert ok(emu.api("GET", KEYS, params={"gone": "true"}))["total"] == 1
     emu.control("POST", "config", {"job_delay": 1.0})
     running = ok(emu.api("POST", SYNC, {"synchronize_all": True}), 201)
-    error(emu.api("POST", SYNC, {"kms": ["aws-kms-2"]}), 409, "NCERRConflict", "already in progress")
+    error(emu.api("POST", SYNC, {"kms": ["aws-kms-2"]}), *aws_conflict(emu), "already in progress")
     assert ok(emu.api("POST", f"{SYNC}/{running['id']}/cancel"))["abort"] is True
     assert wait_job(emu, SYNC, running["id"])["overall_status"] == "completed"
     assert ok(emu.api("GET", SYNC, params={"kms": "aws-kms"}))["total"] == 1 and ok(emu.api("GET", SYNC))["total"] == 2
@@ -634,6 +668,7 @@ def test_reset_restores_seed_state_and_settings(emu):
 
 
 def test_scheduler_job_configs_for_periodic_sync(emu):
+    emu.control("POST", "config", {"fidelity": {"scheduler_params": "as_sent"}})  # names accepted, params echoed (lenient)
     path = "scheduler/job-configs"
     body = {"name": "nightly-sync", "operation": "cckm_synchronization", "run_at": "0 1 * * *",
             "cckm_synchronization_params": {"cloud_name": "aws", "kms": ["aws-kms"]}}
@@ -646,3 +681,17 @@ def test_scheduler_job_configs_for_periodic_sync(emu):
     assert ok(emu.api("GET", path, params={"operation": "cckm_synchronization"}))["total"] == 1
     ok(emu.api("DELETE", f"{path}/{created['id']}"), 204)
     error(emu.api("GET", f"{path}/{created['id']}"), 404, "NCERRResourceNotFound")
+
+
+def test_scheduler_strict_profile_takes_kms_ids_and_reads_back_job_config_params(emu):
+    """TF cm/resource_scheduler.go: "a list of kms resource ID's"; reads job_config_params; Update blanks cloud_name."""
+    emu.control("POST", "config", {"fidelity": {"scheduler_params": "job_config_params"}})
+    kms_id = next(k["id"] for k in ok(emu.api("GET", "cckm/aws/kms"))["resources"] if k["name"] == "aws-kms")
+    body = {"name": "nightly", "operation": "cckm_synchronization", "run_at": "0 1 * * *",
+            "cckm_synchronization_params": {"cloud_name": "aws", "kms": ["aws-kms"]}}
+    error(emu.api("POST", "scheduler/job-configs", body), 404, "NCERRResourceNotFound", "aws-kms")
+    created = ok(emu.api("POST", "scheduler/job-configs", dict(body, cckm_synchronization_params={"cloud_name": "aws", "kms": [kms_id]})), 201)
+    assert created["job_config_params"] == {"cloud_name": "aws", "kms": [kms_id], "synchronize_all": False}
+    assert "cckm_synchronization_params" not in created
+    patched = ok(emu.api("PATCH", f"scheduler/job-configs/{created['id']}", {"cckm_synchronization_params": {"kms": [kms_id]}}))
+    assert patched["job_config_params"]["cloud_name"] == "aws"

@@ -135,7 +135,8 @@ def test_revoked_refresh_token_is_a_clear_error_that_hides_it(emulator_factory, 
     text = working.output + revoked.output + repr(working.records + revoked.records)
     reliability_report.record("revoked refresh token at -vvv", runs=2, leaks=text.count(refresh))
     msg = revoked.result("info")["msg"]
-    assert "refresh token was rejected" in msg and "Token has been revoked" in msg and "NCERRUnauthorizedAccess" in msg, msg
+    refused = "NCERRUnauthorizedAccess" if emulator.fidelity("refresh_token_error") == 401 else "NCERRBadRequest"
+    assert "refresh token was rejected" in msg and "Token has been revoked" in msg and refused in msg, msg
     assert refresh not in text
 
 
@@ -159,14 +160,15 @@ def test_http_errors_reach_the_user_with_code_desc_and_message(emulator_factory,
     tasks = [{"name": "403", MODULE: dict(WHERE, alias="rel-denied"), "ignore_errors": True}]
     denied = run_playbook(tmp_path, tasks, env)
     emulator.control("DELETE", "permissions")
-    conflict = run_playbook(tmp_path, [{"name": "409", MODULE: dict(WHERE, alias="rel-outside"), "ignore_errors": True}], env)
+    conflict_status = str(emulator.fidelity("aws_error_status"))  # AlreadyExists as 409 or 400 (FIDELITY.md)
+    conflict = run_playbook(tmp_path, [{"name": conflict_status, MODULE: dict(WHERE, alias="rel-outside"), "ignore_errors": True}], env)
     emulator.control("POST", "faults", json={"rules": [{"method": "GET", "path": "/api/v1/cckm/aws/keys", "status": s} for s in (404, 422)]})
     scripted = run_playbook(tmp_path, [{"name": str(status), "ciphertrust.cckm.aws_key_info": {"kms": "aws-kms"}, "ignore_errors": True}
                                        for status in (404, 422)], env)
-    runs = {"403": denied, "409": conflict, "404": scripted, "422": scripted}
+    runs = {"403": denied, conflict_status: conflict, "404": scripted, "422": scripted}
     expected = {
         "403": ("NCERRInsufficientPermissions", "requires permission keycreate"),
-        "409": ("NCERRConflict", "AlreadyExistsException"),
+        conflict_status: ("NCERRConflict" if conflict_status == "409" else "NCERRBadRequest", "AlreadyExistsException"),
         "404": ("NCERRResourceNotFound", "injected fault: HTTP 404"),
         "422": ("NCERRBadRequest", "injected fault: HTTP 422"),
     }
@@ -175,4 +177,4 @@ def test_http_errors_reach_the_user_with_code_desc_and_message(emulator_factory,
         assert runs[status].status(status) == "failed" and "HTTP %s" % status in result["msg"], result
         assert result["error"]["status"] == int(status) and code in result["error"]["code"] and message in result["error"]["message"]
         assert code in result["msg"] and message in result["msg"]
-    assert "aws_sync" in conflict.result("409")["msg"], "a 409 for an alias CCKM does not know should say how to fix it"
+    assert "aws_sync" in conflict.result(conflict_status)["msg"], "AlreadyExists for an alias CCKM does not know should say how to fix it"

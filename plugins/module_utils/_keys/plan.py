@@ -13,7 +13,7 @@ from __future__ import annotations
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import OptionError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import key_view
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS, compare_tags, policies_differ
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS, TEMPLATE_TAG, compare_tags, policies_differ
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, predict_view
 
 PENDING_DELETION = ("PendingDeletion", "PendingReplicaDeletion")
@@ -296,9 +296,13 @@ def plan(current, desired):
         if current is None or current["key_state"] in PENDING_DELETION:
             return []
         days = desired["pending_window_days"]
-        return [_step("schedule-deletion", {"days": days}, "schedule deletion in %d days" % days,
-                      {"key_state": "PendingDeletion", "enabled": False},
-                      landed=_state_in(PENDING_DELETION))]
+        steps = []
+        if current.get("policy_template_id"):
+            # A template stays "in use" by keys pending deletion; TF Delete removes the tag first (fidelity review row 11)
+            steps.append(_step("remove-tags", {"tags": [TEMPLATE_TAG]}, "detach policy template %s" % current["policy_template_id"],
+                               {"policy_template_id": None}))
+        return steps + [_step("schedule-deletion", {"days": days}, "schedule deletion in %d days" % days,
+                              {"key_state": "PendingDeletion", "enabled": False}, landed=_state_in(PENDING_DELETION))]
     if current is None:
         if not desired.get("alias"):
             raise OptionError(("id", "alias"), "key %s not found; to create a key give kms, region and alias" % desired.get("id"))

@@ -48,6 +48,8 @@ CASES = [
     ("absent on missing", None, {"state": "absent"}, []),
     ("absent", record(), {"state": "absent", "pending_window_days": 7}, [("schedule-deletion", {"days": 7})]),
     ("absent when pending", record("PendingDeletion"), {"state": "absent"}, []),
+    ("absent detaches the template first", record(tags={"cckm_policy_template_id": "t1"}), {"state": "absent", "pending_window_days": 7},
+     [("remove-tags", {"tags": ["cckm_policy_template_id"]}), ("schedule-deletion", {"days": 7})]),
     ("cancel", record("PendingDeletion"), {}, [("cancel-deletion", None)]),
     ("cancel then enable", record("PendingDeletion"), {"enabled": True}, [("cancel-deletion", None), ("enable", None)]),
     ("disable", record(), {"enabled": False}, [("disable", None)]),

@@ -4,7 +4,9 @@ import pytest
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import OptionError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Snapshot
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TemplateInUse, TemplateResource, template_view
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import (
+    TemplateInUse, TemplateResource, find_template, resolve_template, template_view,
+)
 
 POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}]}
 OPTIONS = {"name": "t", "id": None, "state": "present", "kms": "aws-kms", "account_id": None, "policy": None, "auto_push": False,
@@ -84,3 +86,23 @@ def test_templates_in_use_are_protected(state, options, message):
 def test_bad_options_fail_before_any_request(options, message):
     with pytest.raises(OptionError, match=message):
         TemplateResource(dict(OPTIONS, **options), client=None, warn=None)
+
+
+class ListingClient:
+    """A template list endpoint answering every query with the same records."""
+
+    def __init__(self, records):
+        self.records = records
+
+    def paginate(self, path, params=None, page_size=None):
+        return iter(self.records)
+
+
+def test_saved_policies_listed_beside_templates_are_never_taken_for_one():
+    """Fidelity review row 19: the list may hold policy_type saved_policy records with the same name."""
+    saved = {"id": "11111111-1111-1111-1111-111111111111", "name": "t", "kms": "kms-id", "policy_type": "saved_policy"}
+    template = {"id": "22222222-2222-2222-2222-222222222222", "name": "t", "kms": "kms-id", "policy_type": "template"}
+    client = ListingClient([saved, template])
+    assert resolve_template(client, "t") == template
+    assert find_template(client, dict(OPTIONS, kms="kms-id")) == template
+    assert resolve_template(ListingClient([saved]), "t") is None

@@ -109,3 +109,13 @@ def test_row_07_auto_rotation_right_after_an_enable_waits_out_disabled_exception
     assert aws["KeyRotationEnabled"] is True and aws["RotationPeriodInDays"] == 120
     if emu.profile == "strict":
         assert emu.stats()["routes"]["POST /api/v1/cckm/aws/keys/{id}/enable-auto-rotation"] > 1, emu.stats()
+
+
+def test_row_11_a_key_scheduled_for_deletion_no_longer_holds_its_template(emu, connection):
+    template = emu.api("POST", "cckm/aws/templates", json={"name": "leaving", "kms": "aws-kms", "key_users": ["bob"]}).json()
+    where = dict(connection, kms="aws-kms", region="us-east-1", alias="leaving-key")
+    assert run_module(module("aws_key"), dict(where, policy_template=template["id"]))["rc"] == 0
+    gone, _ = twice("aws_key", dict(where, state="absent", pending_window_days=7))
+    assert [a["description"] for a in gone["actions"]] == ["detach policy template %s" % template["id"], "schedule deletion in 7 days"]
+    deleted = run_module(module("aws_policy_template"), dict(connection, name="leaving", kms="aws-kms", state="absent"))
+    assert deleted["rc"] == 0 and deleted["changed"] is True, deleted
