@@ -23,6 +23,8 @@ FIDELITY = {
     "wallet_pages": ("token", "number"),               # Clumio wallet pages: opaque start token or page number (row 15)
     "list_filter_values": ("single", "any"),          # repeated list filter values: first one only, or ORed (row 14, unknown)
     "rotation_after_enable": ("eventual", "immediate"),  # auto-rotation calls right after an enable: DisabledException (row 7)
+    "primary_region_move": ("eventual", "immediate"),  # update-primary-region lands after --job-delay, or at once (row 8)
+    "rotated_at": ("cckm_rotation_only", "on_material_rotation"),  # rotate-material stamps rotated_at? (row 9)
     "template_push_job": ("elsewhere", "bulk"),        # a verified template's push job: not readable at /bulkjob, or a bulk job (row 3)
 }
 PROFILES = ("strict", "lenient")

@@ -312,7 +312,8 @@ def _rotate_material(st, record, body):
     else:
         _call(st, record, "rotate_material")
     stamp = now()
-    record["rotated_at"] = stamp
+    if st.config.answer("rotated_at") == "on_material_rotation":
+        record["rotated_at"] = stamp  # lenient: TF says rotated_at belongs to CCKM's own rotate (fidelity review row 9)
     status = {"overall_status": "in_progress", "error_details": "", "started_at": stamp}
     st.rotations[record["id"]] = status
     st.later(st.config.job_delay, status.update, {"overall_status": "success", "completed_at": now()})
@@ -344,10 +345,23 @@ def _replica_created(st, replica_id):
 
 
 def _update_primary_region(st, record, body):
+    """UpdatePrimaryRegion; asynchronous in the strict profile: TF resource_aws_key.go updatePrimaryRegion polls
+    ``MultiRegionConfiguration.PrimaryKey.Region`` until it changes (fidelity review row 8)."""
     target = body.string("PrimaryRegion") or body.string("primary_region")
     if not target:
         raise bad_request("PrimaryRegion is required")
-    _call(st, record, "update_primary_region", target)
+    if st.config.answer("primary_region_move") == "immediate":
+        _call(st, record, "update_primary_region", target)
+        return
+    account, _region, key_id = aws_ref(record)
+    if target not in (st.aws.family_regions(account, key_id) or []):
+        _call(st, record, "update_primary_region", target)  # the refusal AWS gives at once
+
+    def move():
+        if record["id"] in st.keys:
+            _call(st, record, "update_primary_region", target)
+            refresh(st, record)
+    st.later(st.config.job_delay, move)
 
 
 def _refresh(st, record, _body):

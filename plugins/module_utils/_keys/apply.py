@@ -10,7 +10,7 @@ The only key layer that sends writes. Must not decide check mode or diff (the mo
 from __future__ import annotations
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, OptionError, already_exists, shown
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, CckmError, OptionError, already_exists, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.desired import desired_from_params
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.plan import CREATING, MANAGED_FIELDS, plan
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import find_key, key_state, key_view, managed_view, subject
@@ -42,11 +42,17 @@ def apply(client, key_id, actions, desired=None, wait=None, name=None):
             name = subject(key_view(record))
             continue
         landed = _landed(client, key_id, action.landed) if action.landed else None
+        if action.name == "rotate-material":
+            landed = _rotation_landed(client, key_id, landed)
         answer = action.endpoint(client, key_id, body=action.body, landed=landed, subject=name)
+        if action.name == "rotate-material" and wait:
+            _wait_for_rotation(client, key_id, wait, name)
         if action.name == "replicate-key" and wait and isinstance(answer, dict):
             replica = _new_replica(client, answer, key_id, action.body["replica_region"])
             if replica is not None:
                 _wait_for_replica(client, replica, wait)
+        if action.name == "update-primary-region" and wait:
+            _wait_for_primary(client, key_id, action.body["PrimaryRegion"], wait)
     return key_id
 
 
@@ -64,6 +70,49 @@ def _wait_for_replica(client, replica, wait):
     timeout, sleep = wait
     Waiter(lambda: _api.GET_KEY(client, replica["id"]), done=lambda r: key_state(r) not in CREATING,
            describe=key_state, what="the replica in %s" % replica.get("region")).wait(timeout, sleep, first=replica)
+
+
+def _started(status):
+    return (status or {}).get("started_at")
+
+
+def _rotation_landed(client, key_id, by_record):
+    """A lost rotate-material answer landed if CCKM stamped the key (``rotated_at``) or its rotation status shows a
+    rotation newer than the one before the call (TF reads the status endpoint; row 9): either is trusted."""
+    before = _started(_api.ROTATION_STATUS(client, key_id))
+
+    def lookup():
+        found = by_record()
+        if found is not None:
+            return found
+        started = _started(_api.ROTATION_STATUS(client, key_id))
+        return find_key(client, key_id) if started not in (None, before) else None
+    return lookup
+
+
+def _wait_for_rotation(client, key_id, wait, name):
+    """rotate-material is asynchronous: poll its status until ``success`` or ``failed`` (TF waitForMaterialRotation, row 9).
+
+    A CipherTrust Manager without the status endpoint (404) is not waited for."""
+    timeout, sleep = wait
+    status = Waiter(lambda: _api.ROTATION_STATUS(client, key_id),
+                    done=lambda s: s is None or str(s.get("overall_status")).lower() not in ("in_progress", "pending", "running"),
+                    describe=lambda s: (s or {}).get("overall_status"), what="the material rotation of key %s" % name).wait(timeout, sleep)
+    if status is not None and str(status.get("overall_status")).lower() != "success":
+        raise CckmError("The material rotation of key %s ended %s: %s" % (name, status.get("overall_status"), status.get("error_details") or
+                                                                              "no details given"))
+
+
+def _primary_region(record):
+    return key_view(record)["primary_region"] if record else None
+
+
+def _wait_for_primary(client, key_id, region, wait):
+    """A primary-region move is asynchronous (the key passes through ``Updating``): TF updatePrimaryRegion polls the
+    key until ``PrimaryKey.Region`` shows it (fidelity review row 8), so the read-back and diff show the settled key."""
+    timeout, sleep = wait
+    Waiter(lambda: _api.GET_KEY(client, key_id), done=lambda r: _primary_region(r) == region,
+           describe=_primary_region, what="the primary region to move to %s" % region).wait(timeout, sleep)
 
 
 def _check_scope(client, kms, region):

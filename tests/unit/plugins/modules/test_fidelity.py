@@ -119,3 +119,24 @@ def test_row_11_a_key_scheduled_for_deletion_no_longer_holds_its_template(emu, c
     assert [a["description"] for a in gone["actions"]] == ["detach policy template %s" % template["id"], "schedule deletion in 7 days"]
     deleted = run_module(module("aws_policy_template"), dict(connection, name="leaving", kms="aws-kms", state="absent"))
     assert deleted["rc"] == 0 and deleted["changed"] is True, deleted
+
+
+def test_row_08_a_primary_region_move_is_waited_for(emu, connection):
+    where = dict(connection, kms="aws-kms", region="us-east-1", alias="mrk", wait_sleep=0.05)
+    assert run_module(module("aws_key"), dict(where, multi_region=True, replica_regions=["us-west-2"]))["rc"] == 0
+    emu.control("POST", "config", {"job_delay": 0.3})  # the move lands 0.3 s after the call (strict)
+    moved, _ = twice("aws_key", dict(where, primary_region="us-west-2"))
+    assert moved["resource"]["primary_region"] == "us-west-2" and moved["resource"]["multi_region_key_type"] == "REPLICA"
+
+
+def test_row_09_material_rotation_is_followed_by_its_status_and_a_lost_answer_is_not_resent(emu, connection):
+    key = emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "turn"}}).json()
+    emu.control("POST", "faults", {"rules": [{"method": "POST", "path": "/api/v1/cckm/aws/keys/{id}/rotate-material", "status": 502,
+                                              "phase": "after"}]})
+    emu.control("POST", "stats/reset")
+    result = run_module(module("aws_key"), dict(connection, id=key["id"], rotate_now=True, wait_sleep=0.05))
+    assert result["rc"] == 0 and result["changed"] is True, result
+    routes = emu.stats()["routes"]
+    assert routes["POST /api/v1/cckm/aws/keys/{id}/rotate-material"] == 1, routes  # applied once: the lookup saw it landed
+    status = emu.api("GET", "cckm/aws/keys/%s/rotate-material/status" % key["id"]).json()
+    assert status["overall_status"] == "success" and routes["GET /api/v1/cckm/aws/keys/{id}/rotate-material/status"] >= 2
