@@ -136,6 +136,8 @@ DISABLE_AUTO_ROTATION = _cckm("POST", "/keys/{}/disable-auto-rotation", "disable
                               idempotent=True, not_yet="DisabledException", source="TF resource_aws_key.go disableAutoRotation")
 ROTATE_MATERIAL = _key_action("rotate-material", "rotate the key material of key", permission="keyrotate", idempotent=False,
                               source="TF aws_key_material.go (asynchronous; see the fidelity review row 9)")
+REFRESH_KEY = _key_action("refresh", "refresh from AWS the CCKM view of key", permission="view",
+                          source="TF resource_aws_key.go RefreshKeyAndWait (fidelity review row 17)")
 ROTATION_STATUS = _cckm("GET", "/keys/{}/rotate-material/status", "read the material rotation status of key", not_found="none",
                         source="TF aws_key_material.go waitForMaterialRotation (overall_status success/failed, error_details)")
 REPLICATE_KEY = _key_action("replicate-key", "replicate key", idempotent=False)

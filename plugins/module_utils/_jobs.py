@@ -21,6 +21,7 @@ RUNNING_STATUSES = frozenset(("in_progress", "pending", "queued", "running", "sc
 FAILED_STATUSES = frozenset(("failed", "error"))
 # Bulk jobs say "Success" per key, synchronization jobs "region synchronized successfully" per region (seeds 001, 002).
 _SUCCESS = re.compile(r"(?<!un)success", re.IGNORECASE)
+NEWEST_PAGE = 20
 
 
 class JobKind:
@@ -67,21 +68,33 @@ def new_job_lookup(client, kind, matches):
     """A ``landed()`` for a POST that starts a job, to be built just before sending it.
 
     Jobs carry no client-chosen key, so after an ambiguous failure the job the POST may have started is the
-    matching one newer than the newest job listed now; an earlier, identical job (a previous run's, or one
-    that already finished) is never mistaken for it, and a fast job that finished is still found.
+    matching one newer than every job listed now; an earlier, identical job (a previous run's, or one that already
+    finished) is never mistaken for it, and a fast job that finished is still found. ``sort=-createdAt`` is asked
+    for but not relied on (it is documented for bulk jobs only: fidelity review row 18): when the first page is
+    not newest-first, every job is listed to know them all.
     """
-    newest = (kind.list_jobs(client, params={"sort": "-createdAt", "skip": 0, "limit": 1}) or {}).get("resources") or []
-    since = str(newest[0].get("createdAt") or "") if newest else ""
-    known = {job.get("id") for job in newest}
+    page = (kind.list_jobs(client, params={"sort": "-createdAt", "skip": 0, "limit": NEWEST_PAGE}) or {}).get("resources") or []
+    stamps = [_created(job) for job in page]
+    newest_first = stamps == sorted(stamps, reverse=True)
+    if not newest_first:
+        page = list(kind.list_jobs.pages(client, {"sort": "-createdAt"}))
+        stamps = [_created(job) for job in page]
+    since = max(stamps) if stamps else ""
+    known = {job.get("id") for job in page}
 
     def lookup():
+        found = []
         for job in kind.list_jobs.pages(client, {"sort": "-createdAt"}, page_size=50):
-            if str(job.get("createdAt") or "") < since:
-                return None
-            if job.get("id") not in known and matches(job):
-                return job
-        return None
+            if _created(job) < since and newest_first:
+                break  # the server sorts: nothing older can be ours
+            if _created(job) >= since and job.get("id") not in known and matches(job):
+                found.append(job)
+        return max(found, key=_created) if found else None
     return lookup
+
+
+def _created(job):
+    return str(job.get("createdAt") or "")
 
 
 def start(client, kind, body, matches):

@@ -158,6 +158,15 @@ options:
     description:
       - Rotate the key material on demand (CCKM C(rotate-material)). This is an action, not a state, so the task always
         reports a change. EXTERNAL keys take the new material's source from O(import_material).
+      - With O(wait=true) the task follows the rotation's status until it succeeds, and fails when it fails.
+    type: bool
+    default: false
+  refresh:
+    description:
+      - Ask CCKM to read the key again from AWS (C(POST keys/{id}/refresh)) before planning, so that changes made in AWS
+        outside CipherTrust Manager are seen. Without it the plan uses CCKM's view of the key, as of its last
+        synchronization.
+      - Costs two more requests per task (the refresh and a read), and nothing when the key does not exist yet.
     type: bool
     default: false
   import_material:
@@ -498,6 +507,7 @@ SPEC = ArgumentSpec(
         "auto_rotation": {"type": "bool"},
         "rotation_period_days": {"type": "int"},
         "rotate_now": {"type": "bool", "default": False},
+        "refresh": {"type": "bool", "default": False},
         "import_material": {"type": "dict", "options": {
             "source_key": {"type": "str", "no_log": False},
             "source_key_tier": {"type": "str", "choices": ["local", "dsm", "hsm-luna", "external-cm"], "default": "local"},

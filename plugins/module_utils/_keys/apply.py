@@ -138,6 +138,10 @@ class KeyResource(Resource):
             self.template_missing = template is None
             desired["policy_template_id"] = params["policy_template"] if template is None else template["id"]
         record = find_key(self.client, params.get("id"), params.get("kms"), params.get("region"), desired.get("alias"))
+        if record is not None and params.get("refresh"):
+            # CCKM plans from its cached view; refreshing shows what changed in AWS meanwhile (TF RefreshKeyAndWait, row 17)
+            _api.REFRESH_KEY(self.client, record["id"], subject=subject(key_view(record)))
+            record = _api.GET_KEY(self.client, record["id"]) or record
         if record is None and params.get("id") is None and params.get("kms") is not None:
             _check_scope(self.client, params["kms"], params.get("region"))
         if record is not None and desired.get("kms") is None:

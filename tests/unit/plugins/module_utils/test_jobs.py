@@ -67,3 +67,20 @@ def _clocked(fake_time):
     def make(*args, **kwargs):
         return real(*args, sleep=fake_time.sleep, clock=fake_time.clock, **kwargs)
     return make
+
+
+class UnsortedJobs(FakeJobs):
+    """A job list that ignores ``sort`` (documented for bulk jobs only; fidelity review row 18): oldest first."""
+
+    def listing(self):
+        return sorted(self.jobs, key=lambda j: j["createdAt"])
+
+
+def test_new_job_lookup_does_not_rely_on_the_server_sorting():
+    old = {"id": "old", "createdAt": "2024-01-01T10:00:00.000000Z", "operation": "disablekey", "overall_status": "completed"}
+    jobs = UnsortedJobs([dict(old, id="j%d" % n, createdAt="2024-01-01T09:%02d:00.000000Z" % n) for n in range(30)] + [old])
+    lookup = _jobs.new_job_lookup(jobs, _jobs.BULK, lambda j: j["operation"] == "disablekey")
+    assert lookup() is None  # none of the 31 earlier identical jobs is taken for ours
+    ours = dict(old, id="ours", createdAt="2024-01-01T10:00:02.000000Z")
+    jobs.jobs.append(ours)
+    assert lookup() == ours

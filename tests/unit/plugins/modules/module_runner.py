@@ -11,6 +11,7 @@ import os
 from unittest import mock
 
 from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as ansible_warnings
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -21,9 +22,16 @@ except ImportError:  # ansible-core before 2.19
             yield
 
 
+def _forget_warnings():
+    for name in ("_global_warnings", "_global_deprecations"):
+        if isinstance(getattr(ansible_warnings, name, None), (dict, list)):
+            getattr(ansible_warnings, name).clear()
+
+
 def run_module(module, args, check=False, diff=False, env=None):
     """``module.main()`` with ``args``; returns the result dict ("failed": true and "rc" when it failed)."""
     args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+    _forget_warnings()  # Ansible keeps them in module globals, which outlive one in-process run
     out = io.StringIO()
     code = None
     with patch_module_args(args), mock.patch.dict(os.environ, env or {}), contextlib.redirect_stdout(out):

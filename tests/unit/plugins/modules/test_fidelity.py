@@ -140,3 +140,15 @@ def test_row_09_material_rotation_is_followed_by_its_status_and_a_lost_answer_is
     assert routes["POST /api/v1/cckm/aws/keys/{id}/rotate-material"] == 1, routes  # applied once: the lookup saw it landed
     status = emu.api("GET", "cckm/aws/keys/%s/rotate-material/status" % key["id"]).json()
     assert status["overall_status"] == "success" and routes["GET /api/v1/cckm/aws/keys/{id}/rotate-material/status"] >= 2
+
+
+def test_row_17_refresh_shows_what_changed_in_aws_before_planning(emu, connection):
+    key = emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "stale"}}).json()
+    emu.control("POST", "aws/keys/%s/delete" % key["aws_param"]["KeyID"], {"region": "us-east-1"})  # removed in AWS, CCKM unaware
+    cached = run_module(module("aws_key"), dict(connection, id=key["id"]))
+    assert cached["rc"] == 0 and not any("no longer exists" in w for w in cached["warnings"]), cached["warnings"]
+    emu.control("POST", "stats/reset")
+    refreshed = run_module(module("aws_key"), dict(connection, id=key["id"], refresh=True))
+    assert any("no longer exists in AWS" in w for w in refreshed["warnings"]), refreshed
+    assert refreshed["resource"]["gone"] is True
+    assert emu.stats()["routes"]["POST /api/v1/cckm/aws/keys/{id}/refresh"] == 1
