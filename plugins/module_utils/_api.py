@@ -184,6 +184,8 @@ DELETE_JOB_CONFIG = Endpoint("DELETE", _SCHEDULER + "/{}", "delete scheduler job
 # -- Clumio ------------------------------------------------------------------------------------------------------
 LIST_WALLETS = Endpoint("GET", "/wallets", "list Clumio wallets", media_type="wallets",
                         source="CL clumio-python-sdk controllers/wallets_v1.py")
+REFRESH_WALLET = Endpoint("POST", "/wallets/{}/_refresh", "refresh the Clumio wallet", media_type="wallets", idempotent=True,
+                          source="CL controllers/wallets (RefreshWallet); fidelity review row 16")
 POST_PROCESS_KMS = Endpoint("POST", "/wallets/_post-process", "post-process the BYOK key of", media_type="post-process-kms",
                             idempotent=False, source="CL controllers/post_process_kms; seed 000 (no read-back API exists)")
 

@@ -149,12 +149,14 @@ def _wallet_token(wallet, params):
 
 
 def _require_wallet(client, params):
+    """The account's wallet, refreshed first so that what Clumio last saw of the account is what is read (row 16)."""
     wallet = find_wallet(client, params["account_native_id"])
     if wallet is None:
         raise CckmError("No Clumio wallet exists for AWS account %s (region %s): check account_native_id, or create the wallet "
                         "(the clumio_wallet resource of Clumio's Terraform provider, or its API) before post-processing its BYOK key"
                         % (params["account_native_id"], params["aws_region"]))
-    return wallet
+    refreshed = _api.REFRESH_WALLET(client, wallet["id"], subject="of AWS account %s" % params["account_native_id"])
+    return refreshed if isinstance(refreshed, dict) and refreshed.get("id") == wallet["id"] else wallet
 
 
 def _snapshot(wallet, region):
@@ -201,7 +203,14 @@ class PostProcessResource(Resource):
             exc.hint = "%s; or token is not the token of the wallet of AWS account %s" % (exc.hint or "Access denied", params["account_native_id"])
             exc.args = (exc.describe(),)
             raise
-        return _snapshot(_require_wallet(self.client, params), params["aws_region"]), actions
+        after = _require_wallet(self.client, params)
+        if not reached(after, params, request_type):
+            # The wallet is an assumed record of post-process calls (row 16): when it does not move, say so, never resend
+            self.warn("Clumio accepted the %s post-process request for AWS account %s in %s, but its wallet does not show it "
+                      "(installed_regions %s, stack_version %s); nothing was sent again" % (
+                          request_type, params["account_native_id"], params["aws_region"], after.get("installed_regions"),
+                          after.get("stack_version")))
+        return _snapshot(after, params["aws_region"]), actions
 
     def action_result(self, action, after):
         return dict(action.to_result(), body=masked(action.body))

@@ -83,6 +83,11 @@ options:
 notes:
   - Clumio's post-process API cannot be read back; the result is judged from the account's wallet, whose
     C(stack_version) and C(role_arn) are per account, not per region.
+  - That the wallet's C(installed_regions), C(stack_version) and C(role_arn) record the post-process calls made is
+    an B(assumption) (Clumio documents them as the regions where the wallet is installed and the version of its
+    stack). The wallet is refreshed (C(POST /wallets/{id}/_refresh)) before it is read, so that it shows what Clumio
+    last saw. When the wallet does not show a request that Clumio accepted, the task warns and says what it sent; it
+    never sends the request again in the same run, so each run sends it at most once.
   - Tokens (O(clumio_api_token), O(token) and the wallet's token) never appear in the result; they are
     replaced by V(********).
   - O(account_native_id) must have a Clumio wallet; the module does not create one.

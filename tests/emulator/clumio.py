@@ -129,13 +129,15 @@ class ClumioState:
             raise ClumioApiError(409, f"a wallet already exists for account {account}")
         return self.add_wallet(account, region)
 
-    def post_process(self, body):
+    def post_process(self, body, moves=True):
         """Apply a validated post-process request to the wallet of its account; the caller holds the lock."""
         wallet = self.wallet_by_account(body["account_native_id"])
         if wallet is None:
             raise ClumioApiError(404, f"no wallet found for account {body['account_native_id']}")
         if not hmac.compare_digest(wallet["token"].encode(), body["token"].encode()):
             raise ClumioApiError(403, f"token does not match the wallet of account {body['account_native_id']}")
+        if not moves:
+            return
         records = self.region_records[wallet["id"]]
         region = body["aws_region"]
         if body["request_type"] == "Delete":
@@ -313,7 +315,8 @@ class _ClumioApi:
         body = _json_object()
         _validate_post_process(body)
         with self.state.lock:
-            self.state.post_process(body)
+            # nothing says post-process moves the wallet (FIDELITY.md post_process_wallet; row 16): "still" leaves it
+            self.state.post_process(body, moves=getattr(self.config, "answer", lambda flag: "moves")("post_process_wallet") == "moves")
         return {}
 
     def control_snapshot(self):

@@ -119,34 +119,63 @@ def test_list_wallets_follows_pages(clumio):
     assert responses.calls[0].request.headers["Accept"] == "application/api.clumio.wallets=v1+json"
 
 
+def read_wallet(wallet):
+    """The module's read of the wallet: the list, then a refresh of the account's wallet (fidelity review row 16)."""
+    responses.get(URL + "/wallets", json=wallets_page(wallet))
+    responses.post(URL + "/wallets/%s/_refresh" % wallet["id"], json=wallet)
+
+
+REFRESH = ("POST", URL + "/wallets/w-1/_refresh")
+PROCESS = ("POST", URL + "/wallets/_post-process")
+LIST = ("GET", URL + "/wallets?limit=100")
+
+
+def conversation():
+    return [(c.request.method, c.request.url) for c in responses.calls]
+
+
 @responses.activate
 def test_ambiguous_failure_reads_the_wallet_and_does_not_resend(clumio):
-    responses.get(URL + "/wallets", json=wallets_page(make_wallet()))
+    read_wallet(make_wallet())
     responses.post(URL + "/wallets/_post-process", status=503, json={"errors": [{"error_code": 503, "error_message": "busy"}]})
     responses.get(URL + "/wallets", json=wallets_page(INSTALLED))
+    read_wallet(INSTALLED)
     module = FakeModule(clumio, version=15)
     result = module.run()
     assert result["changed"] and result["request_type"] == "Create" and result["record"]["installed_regions"] == ["us-east-1"]
-    assert [c.request.method for c in responses.calls] == ["GET", "POST", "GET", "GET"]
-    assert json.loads(responses.calls[1].request.body)["token"] == TOKEN
+    assert conversation() == [LIST, REFRESH, PROCESS, LIST, LIST, REFRESH]
+    assert json.loads(responses.calls[2].request.body)["token"] == TOKEN
     assert TOKEN in module.no_log_values and TOKEN not in json.dumps(result)
 
 
 @responses.activate
 def test_ambiguous_failure_not_landed_is_sent_again(clumio):
-    responses.get(URL + "/wallets", json=wallets_page(make_wallet()))
+    read_wallet(make_wallet())
     responses.post(URL + "/wallets/_post-process", status=502, json={"errors": [{"error_code": 502, "error_message": "gateway"}]})
     responses.get(URL + "/wallets", json=wallets_page(make_wallet()))
     responses.post(URL + "/wallets/_post-process", json={})
-    responses.get(URL + "/wallets", json=wallets_page(INSTALLED))
+    read_wallet(INSTALLED)
     result = FakeModule(clumio).run()
     assert result["request_type"] == "Create"
-    assert [c.request.method for c in responses.calls] == ["GET", "POST", "GET", "POST", "GET"]
+    assert conversation() == [LIST, REFRESH, PROCESS, LIST, PROCESS, LIST, REFRESH]
+
+
+@responses.activate
+def test_a_wallet_that_does_not_move_is_reported_and_nothing_is_sent_again(clumio):
+    """Nothing says post-process updates the wallet (row 16): when it does not, warn with what was sent; never loop."""
+    read_wallet(make_wallet())
+    responses.post(URL + "/wallets/_post-process", json={})
+    read_wallet(make_wallet())
+    warnings = []
+    result = lifecycle(pp.PostProcessResource(make_params(), clumio, warnings.append), False, True, set())
+    assert result["changed"] and result["request_type"] == "Create" and conversation() == [LIST, REFRESH, PROCESS, LIST, REFRESH]
+    assert len(warnings) == 1 and "Clumio accepted the Create post-process request for AWS account 123456789012" in warnings[0]
 
 
 @responses.activate
 def test_check_mode_and_wrong_token_send_nothing(clumio):
-    responses.get(URL + "/wallets", json=wallets_page(INSTALLED))
+    for dummy in range(3):
+        read_wallet(INSTALLED)
     result = FakeModule(clumio, check_mode=True, state="absent").run()
     assert result["changed"] and result["request"]["token"] == pp.MASK and result["record"]["installed_regions"] == []
     assert result["diff"]["before"]["installed"] and not result["diff"]["after"]["installed"]
@@ -154,13 +183,13 @@ def test_check_mode_and_wrong_token_send_nothing(clumio):
         FakeModule(clumio, token="x" * 36).run()
     with pytest.raises(CckmError, match="No Clumio wallet exists for AWS account 210987654321 .region us-east-1"):
         FakeModule(clumio, account_native_id="210987654321").run()
-    assert {c.request.method for c in responses.calls} == {"GET"}
+    assert PROCESS not in conversation()
 
 
 @responses.activate
 def test_403_on_post_process_names_the_token_too(clumio):
-    responses.get(URL + "/wallets", json=wallets_page(make_wallet(token=None)))
+    read_wallet(make_wallet(token=None))
     responses.post(URL + "/wallets/_post-process", status=403, json={"errors": [{"error_code": 403, "error_message": "token mismatch"}]})
     with pytest.raises(CckmError, match="token mismatch.*lacks the rights.*token is not the token of the wallet of AWS account 123456789012"):
         FakeModule(clumio, token=TOKEN).run()
-    assert len(responses.calls) == 2
+    assert conversation() == [LIST, REFRESH, PROCESS]

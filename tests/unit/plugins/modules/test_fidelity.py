@@ -152,3 +152,16 @@ def test_row_17_refresh_shows_what_changed_in_aws_before_planning(emu, connectio
     assert any("no longer exists in AWS" in w for w in refreshed["warnings"]), refreshed
     assert refreshed["resource"]["gone"] is True
     assert emu.stats()["routes"]["POST /api/v1/cckm/aws/keys/{id}/refresh"] == 1
+
+
+def test_row_16_a_wallet_that_does_not_move_gets_a_warning_never_a_loop(emu, clumio):
+    emu.control("POST", "config", {"fidelity": {"post_process_wallet": "still"}})
+    args = dict(clumio, account_native_id="123456789012", aws_region="us-east-1", version=4)
+    for dummy in range(2):  # the wallet is the only observable: each run sends once, and says it cannot see the effect
+        result = run_module(module("kms_post_process"), args)
+        assert result["rc"] == 0 and result["changed"] is True and result["request_type"] == "Create"
+        assert any("does not show it" in w and "nothing was sent again" in w for w in result["warnings"]), result["warnings"]
+    calls = emu.control("GET", "clumio/wallets")["post_process_calls"]
+    assert len(calls) == 2
+    routes = emu.stats()["routes"]
+    assert routes["POST /wallets/{id}/_refresh"] >= 4  # refreshed before each read of the wallet
