@@ -36,7 +36,7 @@ def parse_args(argv=None):
 def _fidelity(pairs):
     flags = {}
     for pair in pairs:
-        name, _, answer = pair.partition("=")
+        name, dummy, answer = pair.partition("=")
         choices = FIDELITY.get(name, ())
         flags[name] = next((choice for choice in choices if str(choice) == answer), answer)
     return flags

@@ -25,8 +25,8 @@ FIDELITY = {
     "rotation_after_enable": ("eventual", "immediate"),  # auto-rotation calls right after an enable: DisabledException (row 7)
     "primary_region_move": ("eventual", "immediate"),  # update-primary-region lands after --job-delay, or at once (row 8)
     "rotated_at": ("cckm_rotation_only", "on_material_rotation"),  # rotate-material stamps rotated_at? (row 9)
-    "template_push_job": ("elsewhere", "bulk"),
-    "post_process_wallet": ("moves", "moves", "still"),  # post-process changes the wallet's fields, or not (row 16, unknown)        # a verified template's push job: not readable at /bulkjob, or a bulk job (row 3)
+    "template_push_job": ("elsewhere", "bulk"),        # a verified template's push job: not readable at /bulkjob, or a bulk job (row 3)
+    "post_process_wallet": ("moves", "moves", "still"),  # post-process changes the wallet's fields, or not (row 16, unknown)
 }
 PROFILES = ("strict", "lenient")
 

@@ -421,7 +421,7 @@ def test_control_seed_wallet(client):
 
 
 def test_unexpected_failure_is_a_json_error(client, state, monkeypatch):
-    def explode(_body):
+    def explode(_body, **_options):
         raise RuntimeError("boom")
     monkeypatch.setattr(state, "post_process", explode)
     response = post_process(client)

@@ -99,8 +99,8 @@ def _wait_for_rotation(client, key_id, wait, name):
                     done=lambda s: s is None or str(s.get("overall_status")).lower() not in ("in_progress", "pending", "running"),
                     describe=lambda s: (s or {}).get("overall_status"), what="the material rotation of key %s" % name).wait(timeout, sleep)
     if status is not None and str(status.get("overall_status")).lower() != "success":
-        raise CckmError("The material rotation of key %s ended %s: %s" % (name, status.get("overall_status"), status.get("error_details") or
-                                                                              "no details given"))
+        raise CckmError("The material rotation of key %s ended %s: %s"
+                        % (name, status.get("overall_status"), status.get("error_details") or "no details given"))
 
 
 def _primary_region(record):

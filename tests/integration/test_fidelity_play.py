@@ -1,0 +1,34 @@
+"""The fidelity review's acceptance play: the tasks that broke or never converged on a real CipherTrust Manager,
+run twice through ansible-playbook against the strict emulator (the default profile): the second run changes nothing.
+"""
+
+from playbooks import connection_env, run_playbook
+
+POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "root", "Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "kms:*", "Resource": "*"},
+    {"Sid": "grants", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:CreateGrant", "Resource": "*",
+     "Condition": {"Bool": {"kms:GrantIsForAWSResource": True}}},
+]}
+
+
+def test_the_review_play_converges_on_the_second_run(emu, tmp_path):
+    assert emu.fidelity("kms_filter") == "name", "this play is meant for the strict profile"
+    kms_id = next(k["id"] for k in emu.api("GET", "cckm/aws/kms").json()["resources"] if k["name"] == "aws-kms")
+    where = {"kms": "aws-kms", "region": "us-east-1"}
+    pushed = emu.api("POST", "cckm/aws/templates", json={"name": "pushed", "kms": "aws-kms", "key_users": ["alice"]}).json()
+    user = emu.api("POST", "cckm/aws/keys", json=dict(where, aws_param={"Alias": "uses-pushed"}, policytemplate=pushed["id"])).json()
+    tasks = [
+        {"name": "key by kms id", "ciphertrust.cckm.aws_key": {"kms": kms_id, "region": "us-east-1", "alias": "by-id"}},
+        {"name": "schedule", "ciphertrust.cckm.aws_sync": {"kms": ["aws-kms"], "schedule": {"name": "nightly", "run_at": "0 2 * * *"}}},
+        {"name": "template", "ciphertrust.cckm.aws_policy_template": {"name": "shared", "kms": "aws-kms", "key_users": ["alice"]}},
+        {"name": "key by template name", "ciphertrust.cckm.aws_key": dict(where, alias="templated", policy_template="shared")},
+        {"name": "template push", "ciphertrust.cckm.aws_policy_template": {"name": "pushed", "kms": "aws-kms", "key_users": ["bob"],
+                                                                           "auto_push": True, "wait_sleep": 0.1}},
+        {"name": "canonical policy", "ciphertrust.cckm.aws_key": dict(where, alias="canonical", policy=POLICY)},
+    ]
+    first = run_playbook(tmp_path, tasks, connection_env(emu))
+    assert [first.result(t["name"])["changed"] for t in tasks] == [True] * len(tasks)
+    assert first.result("template push")["in_use_by"] == [user["id"]]
+    second = run_playbook(tmp_path, tasks, connection_env(emu), diff=True)
+    assert {t["name"]: second.result(t["name"])["changed"] for t in tasks} == {t["name"]: False for t in tasks}
+    assert "changed=0" in second.output
