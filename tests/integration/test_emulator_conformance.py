@@ -419,6 +419,10 @@ def test_replicas_and_primary_region(emulator_factory):
     time.sleep(0.5)
     assert ok(emulator.api("GET", f"{KEYS}/{replica['id']}"))["aws_param"]["KeyState"] == "Enabled"
     swapped = action(emulator, primary, "update-primary-region", {"PrimaryRegion": "eu-west-1"})
+    if emulator.fidelity("primary_region_move") == "eventual":  # TF updatePrimaryRegion polls for it (FIDELITY.md)
+        assert swapped["aws_param"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
+        time.sleep(0.5)
+        swapped = ok(emulator.api("GET", f"{KEYS}/{primary['id']}"))
     assert swapped["aws_param"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
     assert ok(emulator.api("GET", f"{KEYS}/{replica['id']}"))["aws_param"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
     error(action(emulator, replica, "update-primary-region", {"PrimaryRegion": "us-west-2"}, status=400), 400, "NCERRBadRequest", "NotFoundException")
