@@ -33,6 +33,14 @@ options:
       - When O(username) and O(password) are also set they are used if the refresh token is rejected.
       - If not set, the environment variable E(CIPHERTRUST_REFRESH_TOKEN) is used.
     type: str
+  jwt:
+    description:
+      - API token (JWT) to use instead of logging in, typically the RV(ciphertrust.cckm.login#module:jwt) of a
+        M(ciphertrust.cckm.login) task earlier in the play.
+      - It is used until CipherTrust Manager rejects it (JWTs live 5 minutes); it is then renewed once with
+        O(refresh_token), else O(username) and O(password).
+      - If not set, the environment variable E(CIPHERTRUST_JWT) is used.
+    type: str
   domain:
     description:
       - Domain (name or ID) the API token is issued for. Defaults to the root domain on the server.
@@ -72,6 +80,9 @@ notes:
   - All connection options can be set once for a play with C(module_defaults) and the action group
     C(group/ciphertrust.cckm.cckm).
   - The API token (JWT) is obtained from C(/api/v1/auth/tokens), kept for the whole task and renewed shortly before it expires.
+  - A password login asks for a refresh token that lives 60 minutes (C(refresh_token_lifetime)); CipherTrust Manager's
+    refresh tokens otherwise never expire, and every task would leave one behind. Use M(ciphertrust.cckm.login) once per
+    play, and O(jwt), to make one login for the whole play.
 requirements:
   - requests >= 2.28 (Python library on the host that runs the module)
 """

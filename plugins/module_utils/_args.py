@@ -52,6 +52,7 @@ CONNECTION = ArgumentSpec(
         "username": {"type": "str", "fallback": env("CIPHERTRUST_USERNAME")},
         "password": {"type": "str", "no_log": True, "fallback": env("CIPHERTRUST_PASSWORD")},
         "refresh_token": {"type": "str", "no_log": True, "fallback": env("CIPHERTRUST_REFRESH_TOKEN")},
+        "jwt": {"type": "str", "no_log": True, "fallback": env("CIPHERTRUST_JWT")},
         "domain": {"type": "str", "fallback": env("CIPHERTRUST_DOMAIN")},
         "auth_domain": {"type": "str", "fallback": env("CIPHERTRUST_AUTH_DOMAIN")},
         "validate_certs": {"type": "bool", "default": True, "fallback": env("CIPHERTRUST_VALIDATE_CERTS")},
@@ -60,7 +61,7 @@ CONNECTION = ArgumentSpec(
         "retries": {"type": "int", "default": 5, "fallback": env("CIPHERTRUST_RETRIES")},
     },
     required_together=[("username", "password")],
-    required_one_of=[("password", "refresh_token")],
+    required_one_of=[("password", "refresh_token", "jwt")],
 )
 
 WAIT = ArgumentSpec({

@@ -14,6 +14,10 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import Ap
 
 DEFAULT_LIFETIME = 300.0
 RENEW_MARGIN = 60.0
+# Minutes a refresh token issued to a task lives. CM's refresh tokens never expire by default (PowerShell module
+# CipherTrustManager-Tokens.psm1; fidelity review row 13), so a task asks for a short one: it only needs it to renew
+# its own JWT, and falls back to the password after that. The login module asks for one that outlives the play.
+TASK_REFRESH_TOKEN_MINUTES = 60
 
 
 class PasswordGrant:
@@ -21,16 +25,17 @@ class PasswordGrant:
 
     name = "password"
 
-    def __init__(self, username, password, domain=None, auth_domain=None):
+    def __init__(self, username, password, domain=None, auth_domain=None, refresh_token_lifetime=TASK_REFRESH_TOKEN_MINUTES):
         self.username = username
         self.password = password
         self.domain = domain
         self.auth_domain = auth_domain
+        self.refresh_token_lifetime = refresh_token_lifetime
 
     def body(self):
         return _without_none({
             "grant_type": "password", "username": self.username, "password": self.password,
-            "domain": self.domain, "auth_domain": self.auth_domain,
+            "domain": self.domain, "auth_domain": self.auth_domain, "refresh_token_lifetime": self.refresh_token_lifetime,
         })
 
 
@@ -48,7 +53,7 @@ class RefreshTokenGrant:
 
 
 def grants_from_params(params):
-    """The grants to try, in order: a given refresh token first, then username/password."""
+    """The grants to try, in order: a given refresh token first, then username/password (none with only a ``jwt``)."""
     grants = []
     if params.get("refresh_token"):
         grants.append(RefreshTokenGrant(params["refresh_token"], params.get("domain")))
@@ -76,16 +81,17 @@ class TokenCache:
 
     Renewal happens ``min(60 s, lifetime / 5)`` before expiry, so a 300 s token is renewed after 240 s and
     a 2 s test token after 1.6 s. ``login(body)`` posts to the LOGIN endpoint and returns the JSON answer.
+    A ``jwt`` handed in (from the login module) is used until the server rejects it; then the grants renew it.
     """
 
-    def __init__(self, grants, login, clock):
-        if not grants:
+    def __init__(self, grants, login, clock, jwt=None):
+        if not grants and not jwt:
             raise ValueError("no credentials")
         self._grants = list(grants)
         self._login = login
         self._clock = clock
-        self._jwt = None
-        self._renew_at = 0.0
+        self._jwt = jwt or None
+        self._renew_at = float("inf") if jwt else 0.0
         self.logins = 0
         self.issued = []   # every JWT and refresh token the server gave us: the module masks them in its output
 
@@ -95,7 +101,17 @@ class TokenCache:
         return self._jwt
 
     def forget(self):
+        """Drop the JWT after the server rejected it; False when there is nothing to renew it with."""
         self._jwt = None
+        return bool(self._grants)
+
+    def login(self, refresh_token_lifetime=None):
+        """Authenticate now (the login module) and return the server's answer; a password grant asks for a refresh
+        token living ``refresh_token_lifetime`` minutes."""
+        for grant in self._grants:
+            if isinstance(grant, PasswordGrant) and refresh_token_lifetime is not None:
+                grant.refresh_token_lifetime = refresh_token_lifetime
+        return self._authenticate()
 
     def _authenticate(self):
         errors = []
@@ -111,7 +127,7 @@ class TokenCache:
                 errors.append((grant, exc))
                 continue
             self._accept(answer, started)
-            return
+            return answer
         raise _login_failure(errors)
 
     def _accept(self, answer, started):

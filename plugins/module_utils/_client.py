@@ -33,7 +33,7 @@ class CckmClient(HttpClient):
     def __init__(self, params, on_retry=None, sleep=time.sleep, clock=time.monotonic):
         super().__init__(base_url(params["host"]), verify=tls_verify(params), timeout=params["timeout"],
                          retries=params["retries"], on_retry=on_retry, sleep=sleep, clock=clock)
-        self.tokens = TokenCache(grants_from_params(params), self._login, clock)
+        self.tokens = TokenCache(grants_from_params(params), self._login, clock, jwt=params.get("jwt"))
 
     def _login(self, body):
         return LOGIN(self, body=body, authenticated=False)
@@ -42,8 +42,7 @@ class CckmClient(HttpClient):
         return {"Authorization": "Bearer " + self.tokens.fetch()}
 
     def _forget_credentials(self):
-        self.tokens.forget()
-        return True
+        return self.tokens.forget()
 
     def _error_details(self, body):
         if isinstance(body, dict):

@@ -63,7 +63,8 @@ class ServiceModule(AnsibleModule):
 
     connection = ArgumentSpec()
 
-    def __init__(self, spec=None, **kwargs):
+    def __init__(self, spec=None, returns_tokens=False, **kwargs):
+        self._returns_tokens = returns_tokens  # the login module: the issued tokens are its result, not masked
         merged = self.connection.merge(spec or ArgumentSpec())
         super().__init__(**dict(merged.to_kwargs(), **kwargs))
         if REQUESTS_IMPORT_ERROR:
@@ -100,6 +101,8 @@ class ServiceModule(AnsibleModule):
 
     def _register_issued_secrets(self):
         """Tokens the server issued during this run are masked in the result like the options marked no_log."""
+        if getattr(self, "_returns_tokens", False):
+            return
         tokens = getattr(getattr(self, "_client", None), "tokens", None)
         self.no_log_values.update(value for value in getattr(tokens, "issued", ()) if value)
 

@@ -42,8 +42,9 @@ class TokenService:
             if body.get("username") != self.config.username or body.get("password") != self.config.password:
                 raise unauthorized("Wrong username or password.")
             username = self.config.username
-            with self._lock:
-                refresh_token = self._new_refresh_token(username)
+            minutes = body.integer("refresh_token_lifetime", 0) if body.has("refresh_token_lifetime") else 0
+            with self._lock:  # refresh_token_lifetime in minutes, password grant only (cckm-aws.md 1.1 [P-tok])
+                refresh_token = self._new_refresh_token(username, minutes * 60 if minutes > 0 else REFRESH_TTL)
         elif grant == "refresh_token":
             presented = body.string("refresh_token")
             if not presented:
@@ -71,10 +72,16 @@ class TokenService:
         status = self.config.answer("refresh_token_error")
         return unauthorized(message) if status == 401 else bad_request(message)
 
-    def _new_refresh_token(self, username):
+    def _new_refresh_token(self, username, lifetime=REFRESH_TTL):
         token = secrets.token_urlsafe(48)
-        self._refresh[token] = {"username": username, "revoked": False, "expires": time.time() + REFRESH_TTL}
+        self._refresh[token] = {"username": username, "revoked": False, "expires": time.time() + lifetime, "lifetime": lifetime}
         return token
+
+    def refresh_tokens(self):
+        """``GET /_emulator/auth/refresh-tokens``: how many were issued, how many still work, their lifetimes (seconds)."""
+        with self._lock:
+            live = [entry for entry in self._refresh.values() if not entry["revoked"] and entry["expires"] > time.time()]
+            return {"issued": len(self._refresh), "live": len(live), "lifetimes": sorted(entry["lifetime"] for entry in live)}
 
     def _new_jwt(self, username, ttl):
         issued = time.time()

@@ -83,6 +83,10 @@ def create_blueprint(emu):
                 state.denied.clear()
             return _json({"deny": sorted(state.denied)})
 
+    @route("/auth/refresh-tokens", ["GET"])
+    def refresh_tokens():
+        return _json(emu.tokens.refresh_tokens())
+
     @route("/auth/revoke", ["POST"])
     def revoke():
         emu.tokens.revoke(jwts=_body().flag("jwts"))

@@ -32,3 +32,17 @@ def test_the_review_play_converges_on_the_second_run(emu, tmp_path):
     second = run_playbook(tmp_path, tasks, connection_env(emu), diff=True)
     assert {t["name"]: second.result(t["name"])["changed"] for t in tasks} == {t["name"]: False for t in tasks}
     assert "changed=0" in second.output
+
+
+def test_a_ten_task_play_with_login_leaves_one_live_refresh_token(emu, tmp_path):
+    """Fidelity review row 13: a run must not leave long-lived refresh tokens behind (counted on the emulator)."""
+    emu.control("POST", "auth/revoke", {})  # tokens of earlier tests
+    env = connection_env(emu)
+    defaults = {"group/ciphertrust.cckm.cckm": {"jwt": "{{ cm_login.jwt }}", "refresh_token": "{{ cm_login.refresh_token }}"}}
+    tasks = [{"name": "login", "ciphertrust.cckm.login": {}, "register": "cm_login", "no_log": True}] + [
+        {"name": "task %d" % n, "ciphertrust.cckm.aws_key_info": {"kms": ["aws-kms"]}, "module_defaults": defaults} for n in range(9)]
+    emu.control("POST", "stats/reset")
+    run = run_playbook(tmp_path, tasks, env)
+    assert run.failed_tasks() == []
+    assert emu.stats()["routes"]["POST /api/v1/auth/tokens"] == 1  # one password grant for the play
+    assert emu.control("GET", "auth/refresh-tokens")["live"] == 1

@@ -27,7 +27,7 @@ def fake_time():
 def make_client(fake_time):
     def factory(**overrides):
         params = {"host": "cm.test", "username": "admin", "password": "s3cret-pass", "validate_certs": True,
-                  "ca_file": None, "timeout": 5, "retries": 3, "refresh_token": None, "domain": None, "auth_domain": None}
+                  "ca_file": None, "timeout": 5, "retries": 3, "refresh_token": None, "domain": None, "auth_domain": None, "jwt": None}
         params.update(overrides)
         return CckmClient(params, sleep=fake_time.sleep, clock=fake_time.clock)
     return factory

@@ -30,7 +30,9 @@ def test_logs_in_once_and_reuses_the_token(make_client):
     for dummy in range(3):
         client.get("/api/v1/cckm/aws/keys")
     assert len(calls("POST", TOKENS)) == 1
-    assert json.loads(calls("POST", TOKENS)[0].request.body) == {"grant_type": "password", "username": "admin", "password": "s3cret-pass"}
+    # a short-lived refresh token: CM's never expire by default (fidelity review row 13)
+    assert json.loads(calls("POST", TOKENS)[0].request.body) == {"grant_type": "password", "username": "admin", "password": "s3cret-pass",
+                                                                 "refresh_token_lifetime": 60}
     assert all(c.request.headers["Authorization"] == "Bearer " + make_jwt(marker="a") for c in calls("GET", KEYS))
 
 
@@ -116,10 +118,30 @@ def test_refresh_token_falls_back_to_password(make_client, status):
     responses.post(TOKENS, status=status, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token has been revoked"},
                    match=[matchers.json_params_matcher({"grant_type": "refresh_token", "refresh_token": "rt"})])
     responses.post(TOKENS, json=token_answer(), match=[matchers.json_params_matcher(
-        {"grant_type": "password", "username": "admin", "password": "s3cret-pass"})])
+        {"grant_type": "password", "username": "admin", "password": "s3cret-pass", "refresh_token_lifetime": 60})])
     responses.get(KEYS, json={})
     make_client(refresh_token="rt").get("/api/v1/cckm/aws/keys")
     assert len(calls("POST", TOKENS)) == 2
+
+
+@responses.activate
+def test_a_given_jwt_is_used_without_logging_in_and_renewed_once_when_rejected(make_client):
+    responses.get(KEYS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token is expired by 3s"},
+                  match=[matchers.header_matcher({"Authorization": "Bearer given-jwt"})])
+    responses.post(TOKENS, json=token_answer(marker="renewed"), match=[matchers.json_params_matcher(
+        {"grant_type": "refresh_token", "refresh_token": "rt"})])
+    responses.get(KEYS, json={"resources": []})
+    client = make_client(username=None, password=None, refresh_token="rt", jwt="given-jwt")
+    assert client.get("/api/v1/cckm/aws/keys") == {"resources": []}
+    assert [c.request.method for c in responses.calls] == ["GET", "POST", "GET"]
+
+
+@responses.activate
+def test_a_given_jwt_alone_that_is_rejected_is_a_clear_error(make_client):
+    responses.get(KEYS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token is expired by 3s"})
+    with pytest.raises(AuthenticationError, match="HTTP 401"):
+        make_client(username=None, password=None, jwt="given-jwt").get("/api/v1/cckm/aws/keys")
+    assert len(responses.calls) == 1
 
 
 @responses.activate

@@ -1,0 +1,41 @@
+"""The login module and the jwt connection option: one login for a play (fidelity review row 13; issue 18)."""
+
+import importlib
+import json
+
+from module_runner import run_module
+
+login = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.login")
+aws_key_info = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_info")
+
+
+def test_login_returns_the_tokens_and_a_task_with_the_jwt_makes_one_request(emu, connection):
+    emu.control("POST", "auth/revoke", {})  # the emulator keeps issued tokens across resets
+    emu.control("POST", "stats/reset")
+    answer = run_module(login, connection, check=True)
+    assert answer["rc"] == 0 and answer["changed"] is False and answer["actions"] == []
+    assert answer["jwt"].count(".") == 2 and answer["refresh_token"] and answer["duration"] > 0  # returned, not masked
+    assert emu.control("GET", "auth/refresh-tokens")["lifetimes"] == [120 * 60]
+    emu.control("POST", "stats/reset")
+    listed = run_module(aws_key_info, {"host": emu.url, "jwt": answer["jwt"], "refresh_token": answer["refresh_token"], "kms": ["aws-kms"]})
+    assert listed["rc"] == 0 and emu.stats()["requests"] == 1 and emu.stats()["routes"] == {"GET /api/v1/cckm/aws/keys": 1}
+    assert answer["jwt"] not in json.dumps(listed) and answer["refresh_token"] not in json.dumps(listed)
+
+
+def test_an_expired_jwt_is_renewed_with_the_refresh_token_without_a_new_refresh_token(emu, connection):
+    answer = run_module(login, connection)
+    emu.control("POST", "auth/revoke", {"jwts": True})  # every JWT rejected; refresh tokens revoked too
+    fresh = run_module(login, connection)
+    emu.control("POST", "stats/reset")
+    listed = run_module(aws_key_info, {"host": emu.url, "jwt": answer["jwt"], "refresh_token": fresh["refresh_token"]})
+    assert listed["rc"] == 0, listed
+    assert emu.stats()["routes"] == {"GET /api/v1/cckm/aws/keys": 2, "POST /api/v1/auth/tokens": 1}  # 401, renew, retry
+    assert emu.control("GET", "auth/refresh-tokens")["live"] == 1
+
+
+def test_a_password_login_of_an_ordinary_task_asks_for_a_short_lived_refresh_token(emu, connection):
+    emu.control("POST", "auth/revoke", {})  # the emulator keeps issued tokens across resets
+    for dummy in range(3):
+        assert run_module(aws_key_info, dict(connection, kms=["aws-kms"]))["rc"] == 0
+    tokens = emu.control("GET", "auth/refresh-tokens")
+    assert tokens["live"] == 3 and tokens["lifetimes"] == [3600] * 3  # CM's default is never to expire (row 13)
