@@ -79,6 +79,9 @@ extends_documentation_fragment:
 notes:
   - When lists are given, lists not given are empty in the template (CCKM replaces the whole definition).
   - O(wait), O(wait_timeout) and O(wait_sleep) apply to the job that pushes a changed template to its keys.
+  - Where that push job can be read is not documented; it is followed as a bulk job (B(assumed)). When CipherTrust
+    Manager does not know it as one, the task warns with the job's ID instead of waiting, and does not fail (the
+    template itself was changed).
   - Needs the C(keycreate), C(keyupdate) or C(keydelete) permission for create, update or delete.
 seealso:
   - module: ciphertrust.cckm.aws_policy_template_info

@@ -86,7 +86,7 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import Argu
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
 
 SPEC = ArgumentSpec({
-    "refresh_token_lifetime": {"type": "int", "default": 120},
+    "refresh_token_lifetime": {"type": "int", "default": 120, "no_log": False},
 })
 
 

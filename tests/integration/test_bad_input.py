@@ -209,6 +209,10 @@ CASES = {
         ("created_multi_region_cmk_not_bool", dict(POST_PROCESS, created_multi_region_cmk="maybe"), ["created_multi_region_cmk"]),
         ("unsupported_option", dict(POST_PROCESS, colour="red"), ["colour"]),
     ],
+    "login": [
+        ("refresh_token_lifetime_not_int", {"refresh_token_lifetime": "long"}, ["refresh_token_lifetime"]),
+        ("unsupported_option", {"colour": "red"}, ["colour"]),
+    ],
 }
 TABLE = [(module, case, options, names) for module, cases in CASES.items() for case, options, names in cases]
 
