@@ -18,6 +18,18 @@ attributes:
       - ciphertrust.cckm.cckm
 """
 
+    CLUMIO = r"""
+options: {}
+attributes:
+  action_group:
+    description:
+      - Use C(group/ciphertrust.cckm.clumio) in C(module_defaults) to set the Clumio connection options; the CipherTrust
+        Manager group C(group/ciphertrust.cckm.cckm) does not apply to this module (its options would be unsupported here).
+    support: full
+    membership:
+      - ciphertrust.cckm.clumio
+"""
+
     CHECK_MODE_FULL = r"""
 options: {}
 attributes:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, CallError, NotFound, add_hint, name_action
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, CallError, CckmError, NotFound, add_hint, name_action
 
 API = "/api/v1"
 CCKM_AWS = API + "/cckm/aws"
 PAGE_SIZE = 1000
-NOT_YET_PATIENCE = 60.0   # seconds an eventually consistent AWS answer is waited out
+NOT_YET_PATIENCE = 60.0
+MAX_WALLET_PAGES = 1000   # seconds an eventually consistent AWS answer is waited out
 
 
 def path_id(value):
@@ -196,7 +197,7 @@ def list_wallets(client, limit=100):
     Clumio's python SDK (controllers/wallets_v1.py) calls ``start`` a page token: empty for the first page, then
     whatever ``_links._next.href`` carries (fidelity review row 15) - never a number computed here.
     """
-    wallets = []
+    wallets, followed = [], set()
     params = {"limit": limit}
     while True:
         body = LIST_WALLETS(client, params=params) or {}
@@ -205,4 +206,7 @@ def list_wallets(client, limit=100):
         following = ((body.get("_links") or {}).get("_next") or {}).get("href")
         if not items or not following:
             return wallets
+        if following in followed or len(followed) >= MAX_WALLET_PAGES:  # a server sending us round in circles
+            raise CckmError("GET /wallets: stopped after %d pages: the _links._next of the answers do not end" % (len(followed) + 1))
+        followed.add(following)
         params = dict(parse_qsl(urlsplit(following).query))

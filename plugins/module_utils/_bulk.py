@@ -109,10 +109,18 @@ def _candidates(client, refs):
     return [key_view(record) for record in list_records(client, {kind: alias_name(ref) if kind == "alias" else ref})]
 
 
+def selective(filters):
+    """Whether filters select anything: a value that is not empty, on a filter other than ``sort`` (issue 21 #2)."""
+    return any(name != "sort" and value not in (None, "", [], {}) for name, value in (filters or {}).items())
+
+
 def resolve_targets(client, params):
-    """Views of every key named in ``keys`` or matching ``filters``, each once; unknown names are an error."""
+    """Views of every key named in ``keys`` or matching ``filters`` (all of them with all_keys), each once."""
     found = {}
-    if params.get("filters"):
+    if params.get("all_keys") and not params.get("keys") and not selective(params.get("filters")):
+        for view in list_keys(client, normalise_filters({k: v for k, v in (params.get("filters") or {}).items() if k == "sort"})):
+            found[view["id"]] = view
+    elif selective(params.get("filters")):
         for view in list_keys(client, normalise_filters(params["filters"])):
             found[view["id"]] = view
     refs = params.get("keys") or []
@@ -168,8 +176,13 @@ class BulkResource(Resource):
     def __init__(self, params, client, warn):
         super().__init__(params, client, warn)
         check_range(params, "pending_window_days", *PENDING_WINDOW_DAYS)
-        if not params.get("keys") and not params.get("filters"):
-            raise OptionError(("keys", "filters", "cancel_job_ids"), "give the keys to converge (keys and/or filters)")
+        if params.get("max_keys") is not None and params["max_keys"] < 1:
+            raise OptionError("max_keys", "must be at least 1, got %d" % params["max_keys"])
+        selects = bool(params.get("keys")) or selective(params.get("filters"))
+        if not selects and not params["all_keys"]:
+            raise OptionError(("keys", "filters", "all_keys", "cancel_job_ids"), "give the keys to converge (keys and/or filters that select "
+                              "something) or cancel_job_ids; "
+                              "filters whose values are all empty, or that only sort, would select every key: set all_keys: true to mean that")
         self.template_id = self.template_account = None
         self.template_missing = False
         self.jobs = []
@@ -190,6 +203,10 @@ class BulkResource(Resource):
 
     def plan(self, before):
         steps = plan(before.view, self.params["state"], self.template_id, self.template_account)
+        changing = {view["id"] for jobs in steps.values() for job in jobs for view in job}
+        if self.params.get("max_keys") is not None and len(changing) > self.params["max_keys"]:
+            raise OptionError("max_keys", "the task would change %d keys, more than max_keys=%d; narrow keys or filters, or raise max_keys"
+                              % (len(changing), self.params["max_keys"]))
         self.summary = [{"operation": op, "jobs": len(jobs), "keys": sum(len(j) for j in jobs)} for op, jobs in steps.items()]
         actions = []
         for op, jobs in steps.items():
@@ -234,6 +251,7 @@ class BulkResource(Resource):
             if not step:
                 continue
             started = [_jobs.start(self.client, _jobs.BULK, action.body, _same_job(action.body)) for action in step]
+            planned = {job["id"]: action.body["keys"] for action, job in zip(step, started)}
             self.jobs.extend({"id": j["id"], "operation": op, "overall_status": j.get("overall_status"),
                               "keys": len(j.get("keys") or [])} for j in started)
             if not params["wait"]:
@@ -244,9 +262,17 @@ class BulkResource(Resource):
                 if entry["id"] in finished:
                     entry["overall_status"] = finished[entry["id"]].get("overall_status")
             for job in finished.values():
-                for key_id, text in (job.get("detailed_status") or {}).items():
-                    if key_id in results and results[key_id]["result"] in ("unchanged", "Success"):
-                        results[key_id]["result"] = "Success" if _jobs.succeeded(text) else "%s: %s" % (op, text)
+                details = job.get("detailed_status") or {}
+                for key_id in planned.get(job["id"], ()):
+                    if key_id not in results or results[key_id]["result"] not in ("unchanged", "Success"):
+                        continue
+                    # a planned key without its own result, or in a job that failed, did not get the operation (issue 21 #4)
+                    text = details.get(key_id)
+                    if text is None:
+                        text = "job %s ended %s without a result for this key" % (job["id"], _jobs.status(job))
+                    elif _jobs.failed(job) and _jobs.succeeded(text):
+                        text = "job %s ended %s" % (job["id"], _jobs.status(job))
+                    results[key_id]["result"] = "Success" if _jobs.succeeded(text) else "%s: %s" % (op, text)
         if not params["wait"]:
             for key in results.values():
                 if key["operations"]:

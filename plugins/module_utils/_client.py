@@ -10,16 +10,24 @@ It knows no endpoint but the host; the paths live in _api.
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import LOGIN, PAGE_SIZE
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._auth import TokenCache, grants_from_params
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import HttpClient, tls_verify
+
+MAX_PAGES = 1000  # a million keys at 1,000 per page
 
 
 def base_url(host):
-    """``cm.example.com`` -> ``https://cm.example.com``; a given scheme is kept."""
+    """``cm.example.com`` -> ``https://cm.example.com``; a given scheme is kept; credentials in it are refused."""
     host = host.strip().rstrip("/")
-    return host if "://" in host else "https://" + host
+    url = host if "://" in host else "https://" + host
+    if "@" in urlsplit(url).netloc:
+        # requests would send them as Basic auth, and messages would show them
+        raise OptionError("host", "must not contain a user or password (user:pass@); use username and password")
+    return url
 
 
 class CckmClient(HttpClient):
@@ -55,15 +63,22 @@ class CckmClient(HttpClient):
         return None
 
     def paginate(self, path, params=None, page_size=PAGE_SIZE):
-        """Yield every resource of a list endpoint, reading pages of ``page_size`` (skip/limit/total)."""
+        """Yield every resource of a list endpoint, reading pages of ``page_size`` (skip/limit/total).
+
+        A server that ignores ``skip`` (the same resources again) or claims an endless ``total`` is stopped: each
+        resource is given once, a page with nothing new ends the listing, and MAX_PAGES pages end it with an error.
+        """
         query = dict(params or {})
-        skip = 0
-        while True:
+        skip, seen = 0, set()
+        for dummy in range(MAX_PAGES):
             query.update(skip=skip, limit=page_size)
             page = self.get(path, params=query) or {}
             resources = page.get("resources") or []
-            yield from resources
+            fresh = [r for r in resources if not isinstance(r, dict) or r.get("id") is None or r.get("id") not in seen]
+            seen.update(r.get("id") for r in fresh if isinstance(r, dict))
+            yield from fresh
             skip += len(resources)
             total = page.get("total")
-            if not resources or (total is not None and skip >= total) or (total is None and len(resources) < page_size):
+            if not fresh or (isinstance(total, int) and skip >= total) or (not isinstance(total, int) and len(resources) < page_size):
                 return
+        raise CckmError("GET %s: stopped after %d pages (%d resources): the server keeps announcing more" % (path, MAX_PAGES, len(seen)))

@@ -15,6 +15,7 @@ import json
 import random
 import time
 import traceback
+from urllib.parse import urlsplit
 
 try:
     import requests
@@ -188,7 +189,7 @@ class HttpClient:
         try:
             response = self.session.request(
                 method, self.base_url + path, params=encode_params(params), json=json_body,
-                headers=send_headers, timeout=self.timeout, verify=self.verify,
+                headers=send_headers, timeout=self.timeout, verify=self.verify, allow_redirects=False,
             )
         except requests.exceptions.SSLError as exc:
             raise TransportError(method, path, "TLS error: %s. Set ca_file to the CA that signed the server certificate, "
@@ -201,6 +202,11 @@ class HttpClient:
             return _Outcome(error=TransportError(method, path, "no response within %s seconds" % self.timeout),
                             maybe_applied=True)
         status = response.status_code
+        if 300 <= status < 400:
+            # requests would re-send the body (a password, a token) to wherever the server points: never follow
+            raise TransportError(method, path, "HTTP %d redirect to %s, which is not followed: an API call is never re-sent "
+                                               "(with its credentials) to another address; set host to the API's own address"
+                                 % (status, _origin(response.headers.get("Location"))))
         if status < 400:
             return _Outcome(body=_decode(response))
         error = self._http_error(response, method, path)
@@ -244,6 +250,12 @@ class _Outcome:
         self.retry_after = retry_after
         self.maybe_applied = maybe_applied
         self.unauthorized = unauthorized
+
+
+def _origin(location):
+    """Scheme, host and port of a redirect target, never its path or query (which may carry anything)."""
+    parts = urlsplit(location or "")
+    return "%s://%s" % (parts.scheme, parts.netloc) if parts.netloc else "an unnamed location"
 
 
 def _decode(response):

@@ -17,8 +17,10 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import WaitTimeout
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter
 
-RUNNING_STATUSES = frozenset(("in_progress", "pending", "queued", "running", "scheduled"))
-FAILED_STATUSES = frozenset(("failed", "error"))
+# Only these end a wait (seeds 001, 002 say completed/failed; the others are the spellings a server may use). Any
+# other status, an unknown one included ("Processing", "IN PROGRESS"), is still running: issue 21 #4.
+SUCCEEDED_STATUSES = frozenset(("completed", "complete", "success", "succeeded", "done"))
+FAILED_STATUSES = frozenset(("failed", "failure", "error", "cancelled", "canceled", "aborted"))
 # Bulk jobs say "Success" per key, synchronization jobs "region synchronized successfully" per region (seeds 001, 002).
 _SUCCESS = re.compile(r"(?<!un)success", re.IGNORECASE)
 NEWEST_PAGE = 20
@@ -45,13 +47,18 @@ def status(job):
     return (job or {}).get("overall_status")
 
 
+def _status_word(job):
+    return str(status(job) or "").strip().lower()
+
+
 def done(job):
-    """A job is finished once its ``overall_status`` is no longer a running one."""
-    return str(status(job) or "").lower() not in RUNNING_STATUSES
+    """A job is finished once its ``overall_status`` is a known final one."""
+    return _status_word(job) in SUCCEEDED_STATUSES | FAILED_STATUSES
 
 
 def failed(job):
-    return str(status(job) or "").lower() in FAILED_STATUSES
+    """A finished job that did not do its work (failed, cancelled, aborted), whatever its per-item results say."""
+    return _status_word(job) in FAILED_STATUSES
 
 
 def succeeded(text):

@@ -14,6 +14,8 @@ Its result always holds ``changed``, ``actions`` (what was, or in check mode wou
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import NoLogError
 
@@ -132,6 +134,12 @@ class CckmModule(ServiceModule):
     """A module talking to CipherTrust Manager."""
 
     connection = CONNECTION
+
+    def __init__(self, spec=None, **kwargs):
+        super().__init__(spec, **kwargs)
+        userinfo = urlsplit(self.params["host"] if "://" in self.params["host"] else "//" + self.params["host"]).netloc.rpartition("@")[0]
+        if userinfo:  # refused by the client; never printed, not even in the invocation
+            self.no_log_values.update(part for part in (userinfo, userinfo.partition(":")[2]) if part)
 
     def _new_client(self, on_retry):
         return CckmClient(self.params, on_retry=on_retry)

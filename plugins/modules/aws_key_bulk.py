@@ -30,7 +30,20 @@ options:
     description:
       - Converge every key matching these filters; the same names as the options of M(ciphertrust.cckm.aws_key_info),
         for example C(kms), C(region), C(tags), C(alias), C(keystate), C(enabled).
+      - Filters that select nothing (every value empty, as a variable that renders empty gives, or only C(sort)) would
+        select every key of every KMS and are refused unless O(all_keys=true).
     type: dict
+  all_keys:
+    description:
+      - Converge every key CCKM manages, in every KMS container and region. Needed, as an explicit choice, instead of
+        O(keys) and O(filters) or together with O(filters) that select nothing.
+    type: bool
+    default: false
+  max_keys:
+    description:
+      - Refuse, before any job starts, to change more than this many keys (a guard against filters that match more
+        than meant). Unset, there is no limit.
+    type: int
   state:
     description:
       - V(enabled) or V(disabled) - the key exists and is (not) enabled; a key pending deletion is recovered first.
@@ -236,9 +249,10 @@ SPEC = WAIT.merge(ArgumentSpec(
         "fail_on_key_error": {"type": "bool", "default": True, "no_log": False},
         "cancel_on_timeout": {"type": "bool", "default": False},
         "cancel_job_ids": {"type": "list", "elements": "str"},
+        "all_keys": {"type": "bool", "default": False},
+        "max_keys": {"type": "int"},
     },
-    required_one_of=[("keys", "filters", "cancel_job_ids")],
-    mutually_exclusive=[("cancel_job_ids", "keys"), ("cancel_job_ids", "filters")],
+    mutually_exclusive=[("cancel_job_ids", "keys"), ("cancel_job_ids", "filters"), ("cancel_job_ids", "all_keys")],
 ))
 
 

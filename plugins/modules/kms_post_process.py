@@ -93,7 +93,7 @@ notes:
   - O(account_native_id) must have a Clumio wallet; the module does not create one.
 extends_documentation_fragment:
   - ciphertrust.cckm.clumio
-  - ciphertrust.cckm.attributes
+  - ciphertrust.cckm.attributes.CLUMIO
   - ciphertrust.cckm.attributes.CHECK_MODE_FULL
 """
 

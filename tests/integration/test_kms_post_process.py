@@ -164,3 +164,13 @@ def test_examples_run_twice_and_leave_the_wallet_as_seeded(emu, tmp_path):
     assert run.failed_tasks() == []
     assert [c["body"]["request_type"] for c in post_calls(emu)] == ["Create", "Delete", "Create", "Delete"]
     assert wallet(emu)["installed_regions"] == [] and wallet(emu)["state"] == "Waiting"
+
+
+def test_the_cipher_trust_group_does_not_break_clumio_tasks(emu, tmp_path):
+    """Issue 21 #8: module_defaults for group/ciphertrust.cckm.cckm used to give kms_post_process unsupported options."""
+    defaults = {"group/ciphertrust.cckm.cckm": {"host": emu.url, "username": "admin", "password": "admin"},
+                "group/ciphertrust.cckm.clumio": {"clumio_api_token": API_TOKEN, "clumio_url": emu.url}}
+    tasks = [{"name": "info", "ciphertrust.cckm.aws_key_info": {"kms": ["aws-kms"]}, "module_defaults": defaults},
+             dict(task("byok", version=3), module_defaults=defaults)]
+    run = run_playbook(tmp_path, tasks, {})
+    assert run.failed_tasks() == [] and run.result("byok")["request_type"] == "Create"

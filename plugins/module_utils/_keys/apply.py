@@ -115,6 +115,14 @@ def _wait_for_primary(client, key_id, region, wait):
            describe=_primary_region, what="the primary region to move to %s" % region).wait(timeout, sleep)
 
 
+def _check_key_scope(record, kms, region):
+    """A key found by ``id`` must lie in the ``kms`` and ``region`` given with it: they are the task's safety scope."""
+    if kms is not None and kms not in (record.get("kms"), record.get("kms_id")):
+        raise OptionError(("id", "kms"), "key %s belongs to KMS %s, not %s" % (record.get("id"), record.get("kms"), shown(kms)))
+    if region is not None and region != record.get("region"):
+        raise OptionError(("id", "region"), "key %s is in region %s, not %s" % (record.get("id"), record.get("region"), shown(region)))
+
+
 def _check_scope(client, kms, region):
     """No key by that alias, so the task creates one: fail on an unknown kms or region now, not with the create (one GET)."""
     record = resolve_kms(client, [kms])[0]
@@ -144,6 +152,8 @@ class KeyResource(Resource):
             record = _api.GET_KEY(self.client, record["id"]) or record
         if record is None and params.get("id") is None and params.get("kms") is not None:
             _check_scope(self.client, params["kms"], params.get("region"))
+        if record is not None and params.get("id") is not None:
+            _check_key_scope(record, params.get("kms"), params.get("region"))
         if record is not None and desired.get("kms") is None:
             desired.update(kms=record.get("kms"), region=record.get("region"))
         if record is not None and record.get("gone"):

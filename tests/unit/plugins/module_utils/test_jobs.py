@@ -84,3 +84,13 @@ def test_new_job_lookup_does_not_rely_on_the_server_sorting():
     ours = dict(old, id="ours", createdAt="2024-01-01T10:00:02.000000Z")
     jobs.jobs.append(ours)
     assert lookup() == ours
+
+
+@pytest.mark.parametrize("status, is_done, is_failed", [
+    ("completed", True, False), ("Success", True, False), ("failed", True, True), ("Failed", True, True),
+    ("cancelled", True, True), ("aborted", True, True), ("Processing", False, False), ("IN PROGRESS", False, False),
+    ("in_progress", False, False), (None, False, False),
+])
+def test_only_known_final_statuses_end_a_wait(status, is_done, is_failed):
+    """Issue 21 #4: an unknown status is still running, and failure statuses are failures whatever the case."""
+    assert _jobs.done({"overall_status": status}) is is_done and _jobs.failed({"overall_status": status}) is is_failed

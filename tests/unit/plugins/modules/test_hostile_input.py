@@ -1,0 +1,83 @@
+"""Careless input (issue 21), through the modules in-process: a scope given is a scope kept, credentials never printed."""
+
+import importlib
+import json
+
+import pytest
+import responses
+
+from module_runner import run_module
+
+aws_key = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key")
+aws_key_info = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_info")
+
+
+def test_a_key_given_by_id_outside_the_kms_or_region_given_is_refused_before_any_write(emu, connection):
+    key = emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms-2", "region": "us-east-1", "aws_param": {"Alias": "elsewhere"}}).json()
+    emu.control("POST", "stats/reset")
+    wrong_kms = run_module(aws_key, dict(connection, id=key["id"], kms="aws-kms", state="absent"))
+    assert wrong_kms["rc"] == 1 and "id, kms: key %s belongs to KMS aws-kms-2, not 'aws-kms'" % key["id"] in wrong_kms["msg"]
+    wrong_region = run_module(aws_key, dict(connection, id=key["id"], region="eu-west-1", state="absent"))
+    assert wrong_region["rc"] == 1 and "is in region us-east-1, not 'eu-west-1'" in wrong_region["msg"]
+    assert emu.writes() == {} and emu.aws_keys("us-east-1", account_id="210987654321")[0]["KeyState"] == "Enabled"
+    right = run_module(aws_key, dict(connection, id=key["id"], kms="aws-kms-2", region="us-east-1", description="ok"))
+    assert right["rc"] == 0 and right["changed"] is True
+
+
+def test_credentials_in_host_are_refused_and_never_printed(emu):
+    host = emu.url.replace("://", "://admin:hunter2-secret@")
+    result = run_module(aws_key_info, {"host": host, "username": "admin", "password": "admin"})
+    assert result["rc"] == 1 and "host: must not contain a user or password" in result["msg"]
+    assert "hunter2-secret" not in json.dumps(result) and emu.stats()["requests"] == 0
+
+
+def _bulk_server(final_job):
+    """A CipherTrust Manager (responses) whose bulk job ends as ``final_job`` says."""
+    from ansible_collections.ciphertrust.cckm.tests.unit.fakes import make_jwt
+    host = "https://cm.test"
+    keys = [{"id": "k%d" % n, "kms": "aws-kms", "region": "us-east-1",
+             "aws_param": {"KeyState": "Enabled", "Enabled": True, "Alias": ["alias/b%d" % n], "KeyID": "a%d" % n, "AWSAccountId": "1"}}
+            for n in (1, 2)]
+    responses.post(host + "/api/v1/auth/tokens", json={"jwt": make_jwt(), "duration": 300})
+    responses.get(host + "/api/v1/cckm/aws/keys", json={"total": 2, "resources": keys})
+    responses.get(host + "/api/v1/cckm/aws/bulkjob", json={"total": 0, "resources": []})
+    responses.post(host + "/api/v1/cckm/aws/bulkjob", json={"id": "j1", "overall_status": "in_progress", "keys": ["k1", "k2"]})
+    responses.get(host + "/api/v1/cckm/aws/bulkjob/j1", json=dict({"id": "j1", "keys": ["k1", "k2"]}, **final_job))
+    return {"host": host, "username": "admin", "password": "pw", "keys": ["b1", "b2"], "state": "disabled", "wait_sleep": 0}
+
+
+@pytest.mark.parametrize("final_job, reason", [
+    ({"overall_status": "completed", "detailed_status": {}}, "without a result for this key"),
+    ({"overall_status": "failed"}, "without a result for this key"),
+    ({"overall_status": "failed", "detailed_status": {"k1": "Success", "k2": "Success"}}, "ended failed"),
+])
+@responses.activate
+def test_a_bulk_job_that_did_not_do_its_work_fails_the_task(final_job, reason):
+    """Issue 21 #4: failed jobs, or completed ones without per-key results, used to end ok with every key unchanged."""
+    result = run_module(importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_bulk"),
+                        _bulk_server(final_job))
+    assert result["rc"] == 1 and "2 of 2 key(s) failed" in result["msg"] and reason in result["msg"], result["msg"]
+    assert {k["result"].split(":")[0] for k in result["key_results"]} == {"disablekey"}
+
+
+aws_key_bulk = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_bulk")
+
+
+@pytest.mark.parametrize("filters", [{}, {"kms": None}, {"kms": []}, {"tags": {}}, {"sort": "alias"}, {"kms": "", "sort": "-alias"}])
+def test_filters_that_select_nothing_never_select_every_key(emu, connection, filters):
+    """Issue 21 #2: a templated variable that renders empty must not schedule deletion of every key."""
+    emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "precious"}})
+    emu.control("POST", "stats/reset")
+    result = run_module(aws_key_bulk, dict(connection, filters=filters, state="pending_deletion"))
+    assert result["rc"] == 1 and "all_keys" in result["msg"] and "select every key" in result["msg"], result
+    assert emu.writes() == {} and emu.aws_keys("us-east-1")[0]["KeyState"] == "Enabled"
+
+
+def test_every_key_takes_all_keys_and_max_keys_bounds_the_blast_radius(emu, connection):
+    for number in range(3):
+        emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "all-%d" % number}})
+    emu.control("POST", "stats/reset")
+    bounded = run_module(aws_key_bulk, dict(connection, all_keys=True, state="disabled", max_keys=2))
+    assert bounded["rc"] == 1 and "would change 3 keys, more than max_keys=2" in bounded["msg"] and emu.writes() == {}
+    done = run_module(aws_key_bulk, dict(connection, all_keys=True, state="disabled", max_keys=3, wait_sleep=0.05))
+    assert done["rc"] == 0 and done["changed"] is True and {k["KeyState"] for k in emu.aws_keys("us-east-1")} == {"Disabled"}
