@@ -1,5 +1,6 @@
 """The fidelity review's acceptance play: the tasks that broke or never converged on a real CipherTrust Manager,
-run twice through ansible-playbook against the strict emulator (the default profile): the second run changes nothing.
+run twice through ansible-playbook against the emulator (strict by default; $CCKM_EMULATOR_PROFILE=lenient runs it
+against the old answers): the second run changes nothing.
 """
 
 from playbooks import connection_env, run_playbook
@@ -12,7 +13,6 @@ POLICY = {"Version": "2012-10-17", "Statement": [
 
 
 def test_the_review_play_converges_on_the_second_run(emu, tmp_path):
-    assert emu.fidelity("kms_filter") == "name", "this play is meant for the strict profile"
     kms_id = next(k["id"] for k in emu.api("GET", "cckm/aws/kms").json()["resources"] if k["name"] == "aws-kms")
     where = {"kms": "aws-kms", "region": "us-east-1"}
     pushed = emu.api("POST", "cckm/aws/templates", json={"name": "pushed", "kms": "aws-kms", "key_users": ["alice"]}).json()
