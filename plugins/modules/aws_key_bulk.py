@@ -250,7 +250,7 @@ SPEC = WAIT.merge(ArgumentSpec(
         "cancel_on_timeout": {"type": "bool", "default": False},
         "cancel_job_ids": {"type": "list", "elements": "str"},
         "all_keys": {"type": "bool", "default": False},
-        "max_keys": {"type": "int"},
+        "max_keys": {"type": "int", "no_log": False},
     },
     mutually_exclusive=[("cancel_job_ids", "keys"), ("cancel_job_ids", "filters"), ("cancel_job_ids", "all_keys")],
 ))
