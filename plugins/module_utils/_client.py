@@ -20,14 +20,19 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import Http
 MAX_PAGES = 1000  # a million keys at 1,000 per page
 
 
+def host_credentials(host):
+    """The ``user:pass`` written into a host (``https://user:pass@cm``), or ""."""
+    host = host.strip()
+    return urlsplit(host if "://" in host else "//" + host).netloc.rpartition("@")[0]
+
+
 def base_url(host):
     """``cm.example.com`` -> ``https://cm.example.com``; a given scheme is kept; credentials in it are refused."""
-    host = host.strip().rstrip("/")
-    url = host if "://" in host else "https://" + host
-    if "@" in urlsplit(url).netloc:
+    if host_credentials(host):
         # requests would send them as Basic auth, and messages would show them
         raise OptionError("host", "must not contain a user or password (user:pass@); use username and password")
-    return url
+    host = host.strip().rstrip("/")
+    return host if "://" in host else "https://" + host
 
 
 class CckmClient(HttpClient):

@@ -14,13 +14,11 @@ Its result always holds ``changed``, ``actions`` (what was, or in check mode wou
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import NoLogError
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import CONNECTION, ArgumentSpec
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import CckmClient
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import CckmClient, host_credentials
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import CLUMIO, ClumioClient, clumio_base_url
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import REQUESTS_IMPORT_ERROR
@@ -137,7 +135,7 @@ class CckmModule(ServiceModule):
 
     def __init__(self, spec=None, **kwargs):
         super().__init__(spec, **kwargs)
-        userinfo = urlsplit(self.params["host"] if "://" in self.params["host"] else "//" + self.params["host"]).netloc.rpartition("@")[0]
+        userinfo = host_credentials(self.params["host"])
         if userinfo:  # refused by the client; never printed, not even in the invocation
             self.no_log_values.update(part for part in (userinfo, userinfo.partition(":")[2]) if part)
 

@@ -31,7 +31,7 @@ def _landed(client, key_id, check):
 def apply(client, key_id, actions, desired=None, wait=None, name=None):
     """Send the planned calls in order; returns the CCKM id of the key (new when the plan creates it).
 
-    ``wait`` = (timeout, sleep) waits for new replicas to leave the ``Creating`` state; None does not wait.
+    ``wait`` = (timeout, sleep) waits after each step that AWS finishes later (SETTLE); None does not wait.
     ``name`` is how errors name the key.
     """
     for action in actions:
@@ -45,15 +45,23 @@ def apply(client, key_id, actions, desired=None, wait=None, name=None):
         if action.name == "rotate-material":
             landed = _rotation_landed(client, key_id, landed)
         answer = action.endpoint(client, key_id, body=action.body, landed=landed, subject=name)
-        if action.name == "rotate-material" and wait:
-            _wait_for_rotation(client, key_id, wait, name)
-        if action.name == "replicate-key" and wait and isinstance(answer, dict):
-            replica = _new_replica(client, answer, key_id, action.body["replica_region"])
-            if replica is not None:
-                _wait_for_replica(client, replica, wait)
-        if action.name == "update-primary-region" and wait:
-            _wait_for_primary(client, key_id, action.body["PrimaryRegion"], wait)
+        if wait and action.name in SETTLE:
+            SETTLE[action.name](client, key_id, action, answer, wait, name)
     return key_id
+
+
+def _settle_replica(client, key_id, action, answer, wait, _name):
+    replica = _new_replica(client, answer, key_id, action.body["replica_region"]) if isinstance(answer, dict) else None
+    if replica is not None:
+        _wait_for_replica(client, replica, wait)
+
+
+def _settle_primary(client, key_id, action, _answer, wait, _name):
+    _wait_for_primary(client, key_id, action.body["PrimaryRegion"], wait)
+
+
+def _settle_rotation(client, key_id, _action, _answer, wait, name):
+    _wait_for_rotation(client, key_id, wait, name)
 
 
 def _new_replica(client, answer, key_id, region):
@@ -113,6 +121,10 @@ def _wait_for_primary(client, key_id, region, wait):
     timeout, sleep = wait
     Waiter(lambda: _api.GET_KEY(client, key_id), done=lambda r: _primary_region(r) == region,
            describe=_primary_region, what="the primary region to move to %s" % region).wait(timeout, sleep)
+
+
+# Steps AWS finishes after answering, waited for before the next step (rows 8 and 9 of the fidelity review)
+SETTLE = {"replicate-key": _settle_replica, "update-primary-region": _settle_primary, "rotate-material": _settle_rotation}
 
 
 def _check_key_scope(record, kms, region):
