@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import random
 import time
 import traceback
@@ -53,9 +54,11 @@ def parse_retry_after(value):
     if not value:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return seconds if math.isfinite(seconds) else None  # "nan" or "inf" would break the sleep
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -208,7 +211,7 @@ class HttpClient:
                                                "(with its credentials) to another address; set host to the API's own address"
                                  % (status, _origin(response.headers.get("Location"))))
         if status < 400:
-            return _Outcome(body=_decode(response))
+            return _Outcome(body=_answer(response, method, path))
         error = self._http_error(response, method, path)
         if status == 401 and authenticated:
             return _Outcome(error=error, unauthorized=True)
@@ -258,13 +261,24 @@ def _origin(location):
     return "%s://%s" % (parts.scheme, parts.netloc) if parts.netloc else "an unnamed location"
 
 
-def _decode(response):
+def _answer(response, method, path):
+    """The JSON object a 2xx answer carries (None when a write answers with no body).
+
+    Every CipherTrust Manager and Clumio answer is a JSON object: HTML or truncated JSON (a proxy page), a list, or an
+    empty body on a read is an error naming the call, never a crash later and never "no keys" (issue 21 #10).
+    """
     if not response.content:
+        if method.upper() == "GET":
+            raise TransportError(method, path, "HTTP %d with an empty body where a JSON object was expected" % response.status_code)
         return None
     try:
-        return response.json()
+        body = response.json()
     except ValueError:
-        return response.text
+        raise TransportError(method, path, "HTTP %d with a body that is not JSON (%s)" % (
+            response.status_code, response.headers.get("Content-Type") or "no Content-Type"))
+    if not isinstance(body, dict):
+        raise TransportError(method, path, "HTTP %d with a JSON %s where an object was expected" % (response.status_code, type(body).__name__))
+    return body
 
 
 def _decode_quietly(response):

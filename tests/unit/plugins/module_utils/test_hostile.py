@@ -60,3 +60,25 @@ def test_credentials_in_host_are_refused_before_any_request(make_client):
     with pytest.raises(OptionError, match="host: must not contain a user or password") as caught:
         make_client(host="https://admin:hunter2@cm.test")
     assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("answer, words", [
+    ({"body": "<html><body>Proxy login</body></html>", "content_type": "text/html"}, "a body that is not JSON (text/html)"),
+    ({"body": '{"resources": [', "content_type": "application/json"}, "a body that is not JSON"),
+    ({"json": [{"id": "k1"}]}, "a JSON list where an object was expected"),
+    ({"body": ""}, "an empty body where a JSON object was expected"),
+])
+@responses.activate
+def test_a_broken_answer_is_an_error_naming_the_call(make_client, answer, words):
+    """Issue 21 #10: these used to crash later, or (an empty body) to read as "no keys"."""
+    responses.post(TOKENS, json={"jwt": make_jwt(), "duration": 300})
+    responses.get(KEYS, status=200, **answer)
+    with pytest.raises(TransportError) as caught:
+        list(LIST_KEYS.pages(make_client()))
+    assert str(caught.value).startswith("Failed to list AWS keys: GET /api/v1/cckm/aws/keys: HTTP 200 with ") and words in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_retry_after_that_is_not_a_number_of_seconds_is_ignored(value):
+    from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import parse_retry_after
+    assert parse_retry_after(value) is None
