@@ -28,8 +28,12 @@ MAX_WALLET_PAGES = 1000   # seconds an eventually consistent AWS answer is waite
 
 
 def path_id(value):
-    """A resource id or name as one URL path segment."""
-    return quote(str(value), safe="")
+    """A resource id or name as one URL path segment; "", "." and ".." are refused (they would name the list itself
+    or its parent: issue 21 #11)."""
+    text = str(value)
+    if text.strip() in ("", ".", ".."):
+        raise CckmError("%r is not an ID: it would name a list or its parent instead of one resource" % text)
+    return quote(text, safe="")
 
 
 class Endpoint:

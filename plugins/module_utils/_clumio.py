@@ -13,7 +13,7 @@ import os
 import time
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import ArgumentSpec, env
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import HttpClient, tls_verify
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import HttpClient, clean_token, tls_verify
 
 # Clumio control planes and their API hosts (Clumio's Terraform provider documents the same list).
 REGION_URLS = {
@@ -62,7 +62,7 @@ class ClumioClient(HttpClient):
             "x-clumio-organizationalunit-context": params.get("clumio_organizational_unit") or "",
             "x-clumio-api-client": "ciphertrust.cckm-ansible",
         })
-        self._token = params["clumio_api_token"]
+        self._token = clean_token("clumio_api_token", params["clumio_api_token"])
 
     def _auth_headers(self):
         return {"Authorization": "Bearer " + self._token}

@@ -26,7 +26,7 @@ except ImportError:
 else:
     REQUESTS_IMPORT_ERROR = None
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, TransportError, add_hint, api_error
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, OptionError, TransportError, add_hint, api_error
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 USER_AGENT = "ciphertrust.cckm-ansible/0.1.0"
@@ -80,6 +80,15 @@ def encode_params(params):
                 item = json.dumps(item, sort_keys=True, separators=(",", ":"))
             encoded.append((key, item))
     return encoded
+
+
+def clean_token(name, value):
+    """A token as sent: surrounding whitespace (a newline pasted into AWX, a file read as is) dropped; one with
+    whitespace inside is refused, without being shown (issue 21 #6)."""
+    token = (value or "").strip()
+    if any(char.isspace() for char in token):
+        raise OptionError(name, "contains whitespace inside; give the token exactly as issued")
+    return token
 
 
 def tls_verify(params):
@@ -204,6 +213,9 @@ class HttpClient:
         except requests.exceptions.Timeout:
             return _Outcome(error=TransportError(method, path, "no response within %s seconds" % self.timeout),
                             maybe_applied=True)
+        except requests.exceptions.RequestException as exc:
+            # e.g. InvalidHeader: its text quotes the header, a token; only the kind of failure is named (issue 21 #6)
+            raise TransportError(method, path, "the request could not be sent (%s)" % exc.__class__.__name__)
         status = response.status_code
         if 300 <= status < 400:
             # requests would re-send the body (a password, a token) to wherever the server points: never follow

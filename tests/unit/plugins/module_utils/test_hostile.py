@@ -82,3 +82,32 @@ def test_a_broken_answer_is_an_error_naming_the_call(make_client, answer, words)
 def test_a_retry_after_that_is_not_a_number_of_seconds_is_ignored(value):
     from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import parse_retry_after
     assert parse_retry_after(value) is None
+
+
+@pytest.mark.parametrize("ref", ["", ".", "..", " . "])
+def test_dot_segments_are_never_sent_as_an_id(ref):
+    """Issue 21 #11: templates/. or synchronization-jobs/.. would read the list (or its parent) instead of one resource."""
+    from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import GET_TEMPLATE
+    with pytest.raises(CckmError, match="is not an ID"):
+        GET_TEMPLATE.path_for(ref)
+
+
+@responses.activate
+def test_tokens_pasted_with_a_newline_work_and_tokens_with_whitespace_inside_are_refused_unshown(fake_time):
+    """Issue 21 #6: a trailing newline made requests raise InvalidHeader quoting the token."""
+    url = "https://clumio.test"
+    params = {"validate_certs": True, "ca_file": None, "timeout": 5, "retries": 0}
+    responses.get(url + "/wallets", json={"_embedded": {"items": []}})
+    assert list_wallets(ClumioClient(dict(params, clumio_api_token="secret-token\n"), url)) == []
+    assert responses.calls[0].request.headers["Authorization"] == "Bearer secret-token"
+    with pytest.raises(OptionError, match="clumio_api_token: contains whitespace inside") as caught:
+        ClumioClient(dict(params, clumio_api_token="secret token"), url)
+    assert "secret" not in str(caught.value)
+
+
+@responses.activate
+def test_a_request_that_cannot_be_sent_names_no_header_value(make_client):
+    responses.post(TOKENS, json={"jwt": "bad\\nvalue\n" + "x" * 10, "duration": 300})
+    with pytest.raises(TransportError, match="could not be sent .InvalidHeader.") as caught:
+        make_client().get("/api/v1/cckm/aws/keys")
+    assert "bad" not in str(caught.value)
