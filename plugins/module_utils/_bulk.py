@@ -18,7 +18,7 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import alias_name, looks_like_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import resolve_template
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TemplateChoice
 
 JOB_SIZE = 100
 # The order in which operations run when one task needs several (cancel before enabling, etc.).
@@ -183,19 +183,18 @@ class BulkResource(Resource):
             raise OptionError(("keys", "filters", "all_keys", "cancel_job_ids"), "give the keys to converge (keys and/or filters that select "
                               "something) or cancel_job_ids; "
                               "filters whose values are all empty, or that only sort, would select every key: set all_keys: true to mean that")
+        self.template = None
         self.template_id = self.template_account = None
-        self.template_missing = False
         self.jobs = []
         self.results = {}
 
     def read(self):
-        ref = self.params.get("policy_template")
-        if ref is not None:
-            template = resolve_template(self.client, ref)
-            self.template_missing = template is None
-            self.template_id = ref if template is None else template["id"]
-            self.template_account = None if template is None else template_scope(self.client, template)
         views = resolve_targets(self.client, self.params)
+        ref = self.params.get("policy_template")
+        if ref is not None and views:
+            self.template = TemplateChoice(self.client, ref, views)
+            self.template_id = self.template.id
+            self.template_account = None if self.template.missing else template_scope(self.client, self.template.template)
         self.results = {v["id"]: {"id": v["id"], "alias": v["alias"], "region": v["region"], "key_id": v["key_id"],
                                   "previous_state": v["key_state"], "operations": [], "result": blocked(v, self.params["state"]) or "unchanged"}
                         for v in views}
@@ -235,16 +234,16 @@ class BulkResource(Resource):
         return [by_id[v["id"]] for v in views]
 
     def predict(self, before, actions):
-        if self.template_missing:
-            self.warn("policy_template %r does not exist yet; check mode assumes an earlier task creates it" % self.params["policy_template"])
+        if self.template is not None:
+            self.template.warn_if_missing(self.warn)
         for action in actions:
             for key_id in action.body["keys"]:
                 self.results[key_id]["result"] = "planned"
         return Snapshot(None, self._views_after(before.view, actions))
 
     def apply(self, before, actions):
-        if self.template_missing:
-            raise OptionError("policy_template", "no policy template %r" % self.params["policy_template"])
+        if self.template is not None:
+            self.template.require()
         params, results = self.params, self.results
         for op in STEPS:
             step = [a for a in actions if a.name == op]

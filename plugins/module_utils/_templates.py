@@ -52,13 +52,67 @@ def is_template(record):
     return record.get("policy_type") in (None, "", "template")
 
 
-def resolve_template(client, ref):
-    """The template a ``policy_template`` option names, by its id or its name (list filter), or None.
+def applies_to(template, key):
+    """Whether CCKM applies ``template`` to ``key`` (a key view): a KMS-scoped template to that KMS's keys, an
+    account-scoped one to the account's keys, an unscoped one to none (seed 003; emulator ``check_applicable``)."""
+    if template.get("kms") or template.get("kms_name"):
+        return bool({key.get("kms"), key.get("kms_id")} & {template.get("kms"), template.get("kms_name")} - {None, ""})
+    account = template.get("account_id")
+    return account not in (None, "") and str(account) == str(key.get("account_id"))
+
+
+def scope_of(template):
+    """How a template's scope reads in messages."""
+    if template.get("kms") or template.get("kms_name"):
+        return "KMS %s" % (template.get("kms_name") or template.get("kms"))
+    if template.get("account_id") not in (None, ""):
+        return "AWS account %s" % template["account_id"]
+    return "no KMS or account"
+
+
+class TemplateChoice:
+    """A ``policy_template`` option (an id or a name) resolved for the keys it will be applied to.
 
     Seed 003: ``templates/{id}`` takes the template ID, so names are resolved through the list's ``name`` filter.
+    Names are unique per scope only, so a name means the template that applies to every key given (issue 21 #3):
+    two such templates are ambiguous and fail at once; when none applies (yet), check mode assumes an earlier task
+    creates it and a real run fails naming the templates of that name found elsewhere.
     """
-    query = {"id": ref} if looks_like_id(ref) else {"name": ref}
-    return _api.LIST_TEMPLATES.find(client, query, lambda t: ref in (t.get("id"), t.get("name")) and is_template(t))
+
+    def __init__(self, client, ref, keys):
+        self.ref = ref
+        if looks_like_id(ref):
+            self.named = []
+            self.template = _api.LIST_TEMPLATES.find(client, {"id": ref}, lambda t: t.get("id") == ref)
+        else:
+            self.named = [t for t in _api.LIST_TEMPLATES.pages(client, {"name": ref}) if t.get("name") == ref and is_template(t)]
+            fitting = [t for t in self.named if all(applies_to(t, key) for key in keys)]
+            if len(fitting) > 1:
+                raise OptionError("policy_template", "%d policy templates named %s apply to the keys (%s); give the id of the one meant"
+                                  % (len(fitting), shown(ref), _listed(fitting)))
+            self.template = fitting[0] if fitting else None
+        self.id = self.template["id"] if self.template else ref
+
+    @property
+    def missing(self):
+        return self.template is None
+
+    def warn_if_missing(self, warn):
+        """Check mode: the template may come from an earlier task of the play."""
+        if self.missing:
+            warn("policy_template %s does not exist yet; check mode assumes an earlier task creates it" % shown(self.ref))
+
+    def require(self):
+        """Before a write: the template must exist now."""
+        if self.missing and self.named:
+            raise OptionError("policy_template", "no policy template named %s applies to the keys; templates of that name: %s"
+                              % (shown(self.ref), _listed(self.named)))
+        if self.missing:
+            raise OptionError("policy_template", "no policy template %s" % shown(self.ref))
+
+
+def _listed(templates):
+    return "; ".join("%s for %s" % (t.get("id"), scope_of(t)) for t in templates)
 
 
 def find_template(client, params):

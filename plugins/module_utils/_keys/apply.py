@@ -17,7 +17,7 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import looks_like_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Resource, Snapshot
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import resolve_template
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TemplateChoice
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter
 
 
@@ -136,11 +136,15 @@ def _check_key_scope(record, kms, region):
 
 
 def _check_scope(client, kms, region):
-    """No key by that alias, so the task creates one: fail on an unknown kms or region now, not with the create (one GET)."""
+    """No key by that alias, so the task creates one: fail on an unknown kms or region now, not with the create (one GET).
+
+    Returns the scope the new key will have (as a key view's kms, kms_id and account_id).
+    """
     record = resolve_kms(client, [kms])[0]
     regions = record.get("regions") or []
     if region is not None and regions and region not in regions:
         raise OptionError("region", "%s is not a region of KMS %s (regions: %s)" % (shown(region), record.get("name"), ", ".join(regions)))
+    return {"kms": record.get("name"), "kms_id": record.get("id"), "account_id": record.get("account_id")}
 
 
 class KeyResource(Resource):
@@ -149,23 +153,23 @@ class KeyResource(Resource):
     def __init__(self, params, client, warn):
         super().__init__(params, client, warn)
         self.desired = desired_from_params(params)
-        self.template_missing = False
+        self.template = None
 
     def read(self):
         params, desired = self.params, self.desired
-        if params.get("policy_template") is not None and not looks_like_id(params["policy_template"]):
-            template = resolve_template(self.client, params["policy_template"])
-            self.template_missing = template is None
-            desired["policy_template_id"] = params["policy_template"] if template is None else template["id"]
         record = find_key(self.client, params.get("id"), params.get("kms"), params.get("region"), desired.get("alias"))
         if record is not None and params.get("refresh"):
             # CCKM plans from its cached view; refreshing shows what changed in AWS meanwhile (TF RefreshKeyAndWait, row 17)
             _api.REFRESH_KEY(self.client, record["id"], subject=subject(key_view(record)))
             record = _api.GET_KEY(self.client, record["id"]) or record
+        scope = key_view(record) if record is not None else None
         if record is None and params.get("id") is None and params.get("kms") is not None:
-            _check_scope(self.client, params["kms"], params.get("region"))
+            scope = _check_scope(self.client, params["kms"], params.get("region"))
         if record is not None and params.get("id") is not None:
             _check_key_scope(record, params.get("kms"), params.get("region"))
+        if params.get("policy_template") is not None and not looks_like_id(params["policy_template"]):
+            self.template = TemplateChoice(self.client, params["policy_template"], [scope] if scope else [])
+            desired["policy_template_id"] = self.template.id
         if record is not None and desired.get("kms") is None:
             desired.update(kms=record.get("kms"), region=record.get("region"))
         if record is not None and record.get("gone"):
@@ -176,13 +180,13 @@ class KeyResource(Resource):
         return plan(before.view if before else None, self.desired)
 
     def predict(self, before, actions):
-        if self.template_missing:
-            self.warn("policy_template %r does not exist yet; check mode assumes an earlier task creates it" % self.params["policy_template"])
+        if self.template is not None:
+            self.template.warn_if_missing(self.warn)
         return super().predict(before, actions)
 
     def apply(self, before, actions):
-        if self.template_missing:
-            raise OptionError("policy_template", "no policy template %r" % self.params["policy_template"])
+        if self.template is not None:
+            self.template.require()
         params, desired = self.params, self.desired
         wait = (params["wait_timeout"], params["wait_sleep"]) if params.get("wait") else None
         key_id = before.record["id"] if before else None

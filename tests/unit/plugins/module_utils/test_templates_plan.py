@@ -5,7 +5,7 @@ import pytest
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import OptionError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Snapshot
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import (
-    TemplateInUse, TemplateResource, find_template, resolve_template, template_view,
+    TemplateChoice, TemplateInUse, TemplateResource, find_template, template_view,
 )
 
 POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}]}
@@ -103,6 +103,48 @@ def test_saved_policies_listed_beside_templates_are_never_taken_for_one():
     saved = {"id": "11111111-1111-1111-1111-111111111111", "name": "t", "kms": "kms-id", "policy_type": "saved_policy"}
     template = {"id": "22222222-2222-2222-2222-222222222222", "name": "t", "kms": "kms-id", "policy_type": "template"}
     client = ListingClient([saved, template])
-    assert resolve_template(client, "t") == template
+    key = {"kms": "aws-kms", "kms_id": "kms-id", "account_id": "111111111111"}
+    assert TemplateChoice(client, "t", [key]).template == template
     assert find_template(client, dict(OPTIONS, kms="kms-id")) == template
-    assert resolve_template(ListingClient([saved]), "t") is None
+    assert TemplateChoice(ListingClient([saved]), "t", [key]).missing
+
+
+KEY_A = {"kms": "kms-a", "kms_id": "id-kms-a", "account_id": "111111111111"}
+KEY_B = {"kms": "kms-b", "kms_id": "id-kms-b", "account_id": "222222222222"}
+BY_KMS_A = {"id": "10000000-0000-0000-0000-00000000000a", "name": "payments", "kms": "id-kms-a", "kms_name": "kms-a"}
+BY_ACCOUNT_A = {"id": "10000000-0000-0000-0000-00000000000b", "name": "payments", "account_id": "111111111111"}
+BY_KMS_B = {"id": "10000000-0000-0000-0000-00000000000c", "name": "payments", "kms": "id-kms-b", "kms_name": "kms-b"}
+GLOBAL = {"id": "10000000-0000-0000-0000-00000000000d", "name": "payments", "policy": {}}
+
+
+@pytest.mark.parametrize("listed, keys, chosen", [
+    ([BY_KMS_B, BY_KMS_A], [KEY_A], BY_KMS_A),            # the KMS of the key, not the first listed
+    ([BY_KMS_B, BY_ACCOUNT_A], [KEY_A], BY_ACCOUNT_A),    # the account of the key
+    ([GLOBAL, BY_KMS_B, BY_KMS_A], [KEY_A], BY_KMS_A),    # an unscoped template never applies to keys
+    ([BY_KMS_A, BY_KMS_B], [KEY_B], BY_KMS_B),
+])
+def test_a_template_name_means_the_template_that_applies_to_the_keys(listed, keys, chosen):
+    """Issue 21 #3: names are unique per scope only, so the key's scope decides which template a name means."""
+    choice = TemplateChoice(ListingClient(listed), "payments", keys)
+    assert choice.template == chosen and choice.id == chosen["id"]
+
+
+def test_a_name_two_templates_in_the_keys_scope_share_is_ambiguous_and_lists_them():
+    with pytest.raises(OptionError, match=r"2 policy templates named 'payments' apply to the keys .*0a for KMS kms-a.*0b for AWS account 1111"):
+        TemplateChoice(ListingClient([BY_KMS_A, BY_ACCOUNT_A, BY_KMS_B]), "payments", [KEY_A])
+
+
+def test_a_name_no_template_in_the_keys_scope_has_warns_in_check_mode_and_fails_before_a_write():
+    choice = TemplateChoice(ListingClient([BY_KMS_B, GLOBAL]), "payments", [KEY_A])
+    warnings = []
+    choice.warn_if_missing(warnings.append)
+    assert choice.missing and warnings == ["policy_template 'payments' does not exist yet; check mode assumes an earlier task creates it"]
+    with pytest.raises(OptionError, match=r"no policy template named 'payments' applies to the keys; templates of that name: .*0c for KMS kms-b"):
+        choice.require()
+
+
+def test_keys_of_two_scopes_need_a_template_that_applies_to_both():
+    choice = TemplateChoice(ListingClient([BY_KMS_A, BY_KMS_B]), "payments", [KEY_A, KEY_B])
+    assert choice.missing
+    with pytest.raises(OptionError, match="no policy template named 'payments' applies to the keys"):
+        choice.require()

@@ -10,6 +10,7 @@ from module_runner import run_module
 
 aws_key = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key")
 aws_key_info = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_info")
+aws_key_bulk = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_bulk")
 
 
 def test_a_key_given_by_id_outside_the_kms_or_region_given_is_refused_before_any_write(emu, connection):
@@ -81,3 +82,41 @@ def test_every_key_takes_all_keys_and_max_keys_bounds_the_blast_radius(emu, conn
     assert bounded["rc"] == 1 and "would change 3 keys, more than max_keys=2" in bounded["msg"] and emu.writes() == {}
     done = run_module(aws_key_bulk, dict(connection, all_keys=True, state="disabled", max_keys=3, wait_sleep=0.05))
     assert done["rc"] == 0 and done["changed"] is True and {k["KeyState"] for k in emu.aws_keys("us-east-1")} == {"Disabled"}
+
+
+def _template(emu, **scope):
+    return emu.api("POST", "cckm/aws/templates", json=dict({"name": "payments", "key_users": ["alice"]}, **scope)).json()
+
+
+def test_a_template_name_resolves_in_the_keys_scope_and_an_ambiguous_one_fails_listing_the_candidates(emu, connection):
+    """Issue 21 #3: an account-scoped 'payments' (role/EVERYONE) beside a KMS-scoped one; the first listed used to win."""
+    everyone = _template(emu, account_id="123456789012", key_users_roles=["arn:aws:iam::123456789012:role/EVERYONE"])
+    kms_two = _template(emu, kms="aws-kms-2")
+    key = dict(connection, kms="aws-kms-2", region="us-east-1", alias="pay-2", policy_template="payments")
+    result = run_module(aws_key, key)
+    assert result["rc"] == 0 and result["resource"]["policy_template_id"] == kms_two["id"], result
+    tags = emu.api("GET", "cckm/aws/keys", params={"alias": "pay-2"}).json()["resources"][0]["aws_param"]["Tags"]
+    assert {"TagKey": "cckm_policy_template_id", "TagValue": kms_two["id"]} in tags
+    first = run_module(aws_key, dict(connection, kms="aws-kms", region="us-east-1", alias="pay-1", policy_template="payments"))
+    assert first["rc"] == 0 and first["resource"]["policy_template_id"] == everyone["id"]
+    kms_one = _template(emu, kms="aws-kms")
+    emu.control("POST", "stats/reset")
+    ambiguous = run_module(aws_key, dict(connection, kms="aws-kms", region="us-east-1", alias="pay-1", policy_template="payments",
+                                         description="changed"))
+    assert ambiguous["rc"] == 1 and "2 policy templates named 'payments' apply to the keys" in ambiguous["msg"]
+    assert everyone["id"] in ambiguous["msg"] and kms_one["id"] in ambiguous["msg"] and kms_two["id"] not in ambiguous["msg"]
+    bulk = run_module(aws_key_bulk, dict(connection, filters={"kms": "aws-kms"}, policy_template="payments"))
+    assert bulk["rc"] == 1 and "2 policy templates named 'payments' apply to the keys" in bulk["msg"]
+    assert emu.writes() == {}
+    by_id = run_module(aws_key_bulk, dict(connection, filters={"kms": "aws-kms"}, policy_template=kms_one["id"], wait_sleep=0))
+    assert by_id["rc"] == 0 and by_id["changed"] is True
+
+
+def test_a_template_name_of_another_scope_only_is_named_in_the_error_before_any_write(emu, connection):
+    other = _template(emu, kms="aws-kms-2")
+    emu.control("POST", "stats/reset")
+    result = run_module(aws_key, dict(connection, kms="aws-kms", region="us-east-1", alias="pay-x", policy_template="payments"))
+    assert result["rc"] == 1 and "no policy template named 'payments' applies to the keys" in result["msg"]
+    assert "%s for KMS aws-kms-2" % other["id"] in result["msg"] and emu.writes() == {}
+    check = run_module(aws_key, dict(connection, kms="aws-kms", region="us-east-1", alias="pay-x", policy_template="payments"), check=True)
+    assert check["rc"] == 0 and check["changed"] is True and any("does not exist yet" in w for w in check["warnings"])
