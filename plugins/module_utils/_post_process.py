@@ -16,9 +16,10 @@ import hmac
 import re
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import AccessDenied, CckmError, shown
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import AccessDenied, CckmError, WaitTimeout, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import looks_like_account_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter
 
 REQUEST_TYPES = ("Create", "Update", "Delete")
 MASK = "********"
@@ -203,14 +204,36 @@ class PostProcessResource(Resource):
             exc.hint = "%s; or token is not the token of the wallet of AWS account %s" % (exc.hint or "Access denied", params["account_native_id"])
             exc.args = (exc.describe(),)
             raise
-        after = _require_wallet(self.client, params)
-        if not reached(after, params, request_type):
-            # The wallet is an assumed record of post-process calls (row 16): when it does not move, say so, never resend
-            self.warn("Clumio accepted the %s post-process request for AWS account %s in %s, but its wallet does not show it "
-                      "(installed_regions %s, stack_version %s); nothing was sent again" % (
-                          request_type, params["account_native_id"], params["aws_region"], after.get("installed_regions"),
-                          after.get("stack_version")))
+        after = self._verify(_require_wallet(self.client, params), request_type)
         return _snapshot(after, params["aws_region"]), actions
+
+    def _verify(self, after, request_type):
+        """The wallet once it shows the request (issue 21 #9): Clumio's answer alone is not taken for success.
+
+        That the wallet records post-process calls is assumed (row 16), so with ``wait: false`` a wallet that does not
+        move only gets a warning. The request is never sent again in the same run.
+        """
+        params = self.params
+        if reached(after, params, request_type):
+            return after
+        what = "the Clumio wallet of AWS account %s to show the %s post-process request for %s" % (
+            params["account_native_id"], request_type, params["aws_region"])
+        shows = "installed_regions %s, stack_version %s"
+        if not params["wait"]:
+            self.warn("Clumio accepted the %s post-process request for AWS account %s in %s, but its wallet does not show it "
+                      "(%s); not checked further (wait=false), nothing was sent again" % (
+                          request_type, params["account_native_id"], params["aws_region"],
+                          shows % (after.get("installed_regions"), after.get("stack_version"))))
+            return after
+        waiter = Waiter(lambda: _require_wallet(self.client, params), lambda wallet: reached(wallet, params, request_type),
+                        lambda wallet: shows % (wallet.get("installed_regions"), wallet.get("stack_version")), what)
+        try:
+            return waiter.wait(params["wait_timeout"], params["wait_sleep"], first=after)
+        except WaitTimeout as exc:
+            exc.last_seen = masked(exc.last_seen)
+            exc.args = ("%s. Clumio accepted the request, which was sent once and not again; run the task again to check, "
+                        "or set wait=false to accept Clumio's answer without seeing it in the wallet" % exc.args[0],)
+            raise
 
     def action_result(self, action, after):
         return dict(action.to_result(), body=masked(action.body))

@@ -80,14 +80,32 @@ options:
       - Leave unset to let the module choose from O(state) and the wallet.
     type: str
     choices: [Create, Update, Delete]
+  wait:
+    description:
+      - After the request, read the wallet again (refreshed) until it shows the request's effect, for up to
+        O(wait_timeout) seconds; the task fails when it does not. Clumio's answer alone is not taken for success.
+      - V(false) accepts Clumio's answer and only warns when the wallet does not show it.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait in total for the wallet when O(wait=true).
+    type: int
+    default: 60
+  wait_sleep:
+    description:
+      - Seconds between two reads of the wallet while waiting.
+    type: float
+    default: 2
 notes:
   - Clumio's post-process API cannot be read back; the result is judged from the account's wallet, whose
     C(stack_version) and C(role_arn) are per account, not per region.
   - That the wallet's C(installed_regions), C(stack_version) and C(role_arn) record the post-process calls made is
     an B(assumption) (Clumio documents them as the regions where the wallet is installed and the version of its
     stack). The wallet is refreshed (C(POST /wallets/{id}/_refresh)) before it is read, so that it shows what Clumio
-    last saw. When the wallet does not show a request that Clumio accepted, the task warns and says what it sent; it
-    never sends the request again in the same run, so each run sends it at most once.
+    last saw. When the wallet does not show a request that Clumio accepted, the task fails after O(wait_timeout) (with
+    O(wait=false), it warns and says what it sent); it never sends the request again in the same run, so each run
+    sends it at most once.
   - Tokens (O(clumio_api_token), O(token) and the wallet's token) never appear in the result; they are
     replaced by V(********).
   - O(account_native_id) must have a Clumio wallet; the module does not create one.
@@ -250,6 +268,9 @@ SPEC = ArgumentSpec({
     "version": {"type": "int"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "request_type": {"type": "str", "choices": list(REQUEST_TYPES)},
+    "wait": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "int", "default": 60},
+    "wait_sleep": {"type": "float", "default": 2},
 })
 
 

@@ -7,7 +7,7 @@ import responses
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import list_wallets
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import ClumioClient
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, WaitTimeout
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _post_process as pp
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import lifecycle
 
@@ -28,7 +28,8 @@ INSTALLED = make_wallet(state="Enabled", stack_version=15, installed_regions=["u
 
 def make_params(**overrides):
     params = {name: None for name in pp.BODY_FIELDS}
-    params.update(account_native_id="123456789012", aws_region="us-east-1", state="present", request_type=None)
+    params.update(account_native_id="123456789012", aws_region="us-east-1", state="present", request_type=None,
+                  wait=True, wait_timeout=0, wait_sleep=0)
     params.update(overrides)
     return params
 
@@ -161,13 +162,35 @@ def test_ambiguous_failure_not_landed_is_sent_again(clumio):
 
 
 @responses.activate
-def test_a_wallet_that_does_not_move_is_reported_and_nothing_is_sent_again(clumio):
-    """Nothing says post-process updates the wallet (row 16): when it does not, warn with what was sent; never loop."""
+def test_a_wallet_that_does_not_move_fails_the_task_and_nothing_is_sent_again(clumio):
+    """Issue 21 #9: Clumio's answer alone is not success; the wallet is re-read until it shows the request, then the task fails."""
+    read_wallet(make_wallet())
+    responses.post(URL + "/wallets/_post-process", json={})
+    read_wallet(make_wallet())
+    with pytest.raises(WaitTimeout, match="the Clumio wallet of AWS account 123456789012 to show the Create .*sent once and not again") as caught:
+        lifecycle(pp.PostProcessResource(make_params(), clumio, [].append), False, True, set())
+    assert caught.value.last_seen["token"] == pp.MASK and conversation() == [LIST, REFRESH, PROCESS, LIST, REFRESH]
+
+
+@responses.activate
+def test_a_wallet_that_shows_the_request_late_is_waited_for(clumio):
+    read_wallet(make_wallet())
+    responses.post(URL + "/wallets/_post-process", json={})
+    read_wallet(make_wallet())
+    read_wallet(INSTALLED)
+    result = lifecycle(pp.PostProcessResource(make_params(wait_timeout=30), clumio, [].append), False, True, set())
+    assert result["changed"] and result["resource"]["installed"] is True
+    assert conversation() == [LIST, REFRESH, PROCESS, LIST, REFRESH, LIST, REFRESH]
+
+
+@responses.activate
+def test_with_wait_false_a_wallet_that_does_not_move_is_reported_and_nothing_is_sent_again(clumio):
+    """Nothing says post-process updates the wallet (row 16): wait=false accepts Clumio's answer, warning with what was sent."""
     read_wallet(make_wallet())
     responses.post(URL + "/wallets/_post-process", json={})
     read_wallet(make_wallet())
     warnings = []
-    result = lifecycle(pp.PostProcessResource(make_params(), clumio, warnings.append), False, True, set())
+    result = lifecycle(pp.PostProcessResource(make_params(wait=False), clumio, warnings.append), False, True, set())
     assert result["changed"] and result["request_type"] == "Create" and conversation() == [LIST, REFRESH, PROCESS, LIST, REFRESH]
     assert len(warnings) == 1 and "Clumio accepted the Create post-process request for AWS account 123456789012" in warnings[0]
 

@@ -154,14 +154,20 @@ def test_row_17_refresh_shows_what_changed_in_aws_before_planning(emu, connectio
     assert emu.stats()["routes"]["POST /api/v1/cckm/aws/keys/{id}/refresh"] == 1
 
 
-def test_row_16_a_wallet_that_does_not_move_gets_a_warning_never_a_loop(emu, clumio):
+def test_row_16_a_wallet_that_does_not_move_fails_the_task_or_with_wait_false_warns_never_a_loop(emu, clumio):
+    """Issue 21 #9: Clumio's answer alone is not success; the wallet recording post-process calls is assumed (row 16)."""
     emu.control("POST", "config", {"fidelity": {"post_process_wallet": "still"}})
-    args = dict(clumio, account_native_id="123456789012", aws_region="us-east-1", version=4)
+    args = dict(clumio, account_native_id="123456789012", aws_region="us-east-1", version=4, wait_timeout=1, wait_sleep=0.2)
+    failed = run_module(module("kms_post_process"), args)
+    assert failed["rc"] == 1 and "Timed out after 1 seconds waiting for the Clumio wallet of AWS account 123456789012 to show the Create" in failed["msg"]
+    assert "sent once and not again" in failed["msg"] and "installed_regions [], stack_version" in failed["msg"], failed["msg"]
+    assert failed["last_seen"]["token"] == "********"
+    assert len(emu.control("GET", "clumio/wallets")["post_process_calls"]) == 1
     for dummy in range(2):  # the wallet is the only observable: each run sends once, and says it cannot see the effect
-        result = run_module(module("kms_post_process"), args)
+        result = run_module(module("kms_post_process"), dict(args, wait=False))
         assert result["rc"] == 0 and result["changed"] is True and result["request_type"] == "Create"
         assert any("does not show it" in w and "nothing was sent again" in w for w in result["warnings"]), result["warnings"]
     calls = emu.control("GET", "clumio/wallets")["post_process_calls"]
-    assert len(calls) == 2
+    assert len(calls) == 3
     routes = emu.stats()["routes"]
-    assert routes["POST /wallets/{id}/_refresh"] >= 4  # refreshed before each read of the wallet
+    assert routes["POST /wallets/{id}/_refresh"] >= 8  # refreshed before each read of the wallet
