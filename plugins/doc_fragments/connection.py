@@ -64,7 +64,7 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP response.
+      - Seconds one HTTP answer may take in all, from sending the request to its last byte (a server that drips its answer cannot hold the task longer).
       - If not set, the environment variable E(CIPHERTRUST_TIMEOUT) is used.
     type: int
     default: 30

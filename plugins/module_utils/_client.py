@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import LOGIN, PAGE_SIZE
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._auth import TokenCache, grants_from_params
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import HttpClient, clean_token, tls_verify
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import HttpClient, clean_jwt, clean_token, tls_verify
 
 MAX_PAGES = 1000  # a million keys at 1,000 per page
 
@@ -46,7 +46,8 @@ class CckmClient(HttpClient):
     def __init__(self, params, on_retry=None, sleep=time.sleep, clock=time.monotonic):
         super().__init__(base_url(params["host"]), verify=tls_verify(params), timeout=params["timeout"],
                          retries=params["retries"], on_retry=on_retry, sleep=sleep, clock=clock)
-        params = dict(params, **{name: clean_token(name, params[name]) for name in ("refresh_token", "jwt") if params.get(name)})
+        params = dict(params, refresh_token=clean_token("refresh_token", params.get("refresh_token")) or None,
+                      jwt=clean_jwt(params["jwt"]) if params.get("jwt") else None)
         self.tokens = TokenCache(grants_from_params(params), self._login, clock, jwt=params.get("jwt"))
 
     def _login(self, body):

@@ -56,7 +56,7 @@ class ClumioClient(HttpClient):
 
     def __init__(self, params, base_url, on_retry=None, sleep=time.sleep, clock=time.monotonic):
         super().__init__(base_url, verify=tls_verify(params), timeout=params["timeout"], retries=params["retries"],
-                         on_retry=on_retry, sleep=sleep, clock=clock)
+                         on_retry=on_retry, sleep=sleep, clock=clock, url_option="clumio_url")
         self.session.headers.update({
             "Content-Type": "application/json",
             "x-clumio-organizationalunit-context": params.get("clumio_organizational_unit") or "",

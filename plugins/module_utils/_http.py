@@ -14,21 +14,27 @@ import email.utils
 import json
 import math
 import random
+import re
 import time
 import traceback
 from urllib.parse import urlsplit
 
 try:
     import requests
+    import urllib3
 except ImportError:
-    requests = None
+    requests = urllib3 = None
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 else:
     REQUESTS_IMPORT_ERROR = None
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, OptionError, TransportError, add_hint, api_error
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, OptionError, TransportError, add_hint, api_error, shown
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+# Decoded answer size read at most: a page of 1,000 keys is about 2 MiB; a gzip bomb stops here (issue 21 #11).
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+_CHUNK = 16 * 1024
+_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")  # base64url header.payload.signature
 USER_AGENT = "ciphertrust.cckm-ansible/0.1.0"
 
 
@@ -91,6 +97,37 @@ def clean_token(name, value):
     return token
 
 
+def clean_jwt(value):
+    """A ``jwt`` as sent: three base64url parts, else refused without being shown (a whole login result, a number)."""
+    token = (value or "").strip()
+    if not _JWT.match(token):
+        raise OptionError("jwt", "is not a JWT (three dot-separated parts); pass the jwt value that ciphertrust.cckm.login returned")
+    return clean_token("jwt", token)
+
+
+def checked_url(url, option):
+    """``url`` when requests can use it as a base URL; else an error naming ``option`` (issue 21 #10)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise OptionError(option, "must be a host name or an http(s):// URL, got %s" % shown(url))
+    host_port = parts.netloc.rpartition("@")[2]
+    if host_port.count(":") > 1 and not host_port.startswith("["):
+        raise OptionError(option, "an IPv6 address must be in brackets, as in https://[fe80::1]:8443, got %s" % shown(url))
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or not parts.hostname:
+        raise OptionError(option, "needs a host and a port from 1 to 65535, got %s" % shown(url))
+    return url
+
+
+def plain_http(url):
+    """True for an ``http://`` URL to another machine: credentials and tokens would cross the network unencrypted."""
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1")
+
+
 def tls_verify(params):
     """requests' ``verify`` from the validate_certs and ca_file options: the CA file, True, or False."""
     return params["ca_file"] if (params["validate_certs"] and params.get("ca_file")) else bool(params["validate_certs"])
@@ -101,8 +138,9 @@ class HttpClient:
 
     service = "HTTP service"
 
-    def __init__(self, base_url, verify=True, timeout=30, retries=5, on_retry=None, sleep=time.sleep, clock=time.monotonic):
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, base_url, verify=True, timeout=30, retries=5, on_retry=None, sleep=time.sleep, clock=time.monotonic,
+                 url_option="host"):
+        self.base_url = checked_url(base_url.rstrip("/"), url_option)
         self.timeout = timeout
         self.policy = RetryPolicy(retries)
         self._on_retry = on_retry
@@ -198,11 +236,13 @@ class HttpClient:
         send_headers = dict(headers or {})
         if authenticated:
             send_headers.update(self._auth_headers())
+        started = time.monotonic()
         try:
             response = self.session.request(
                 method, self.base_url + path, params=encode_params(params), json=json_body,
-                headers=send_headers, timeout=self.timeout, verify=self.verify, allow_redirects=False,
+                headers=send_headers, timeout=self.timeout, verify=self.verify, allow_redirects=False, stream=True,
             )
+            content = _read_answer(response, method, path, started + self.timeout)
         except requests.exceptions.SSLError as exc:
             raise TransportError(method, path, "TLS error: %s. Set ca_file to the CA that signed the server certificate, "
                                                "or validate_certs=false for a lab system" % _first_line(exc))
@@ -216,6 +256,10 @@ class HttpClient:
         except requests.exceptions.RequestException as exc:
             # e.g. InvalidHeader: its text quotes the header, a token; only the kind of failure is named (issue 21 #6)
             raise TransportError(method, path, "the request could not be sent (%s)" % exc.__class__.__name__)
+        if content is None:
+            # timeout bounds the whole answer, not each read: a server dripping bytes cannot hold the task (issue 21 #11)
+            return _Outcome(error=TransportError(method, path, "the answer did not arrive in full within %s seconds" % self.timeout),
+                            maybe_applied=True)
         status = response.status_code
         if 300 <= status < 400:
             # requests would re-send the body (a password, a token) to wherever the server points: never follow
@@ -223,8 +267,8 @@ class HttpClient:
                                                "(with its credentials) to another address; set host to the API's own address"
                                  % (status, _origin(response.headers.get("Location"))))
         if status < 400:
-            return _Outcome(body=_answer(response, method, path))
-        error = self._http_error(response, method, path)
+            return _Outcome(body=_answer(response, content, method, path))
+        error = self._http_error(response, content, method, path)
         if status == 401 and authenticated:
             return _Outcome(error=error, unauthorized=True)
         if status not in RETRY_STATUSES:
@@ -232,10 +276,10 @@ class HttpClient:
         return _Outcome(error=error, retry_after=parse_retry_after(response.headers.get("Retry-After")),
                         maybe_applied=status != 429)
 
-    def _http_error(self, response, method, path):
-        code, message = self._error_details(_decode_quietly(response))
+    def _http_error(self, response, content, method, path):
+        code, message = self._error_details(_decode_quietly(content))
         if code is None and message is None:
-            message = (response.text or response.reason or "").strip()[:500] or None
+            message = (content.decode("utf-8", "replace") or response.reason or "").strip()[:500] or None
         return api_error(response.status_code, method.upper(), path, code=code, message=message,
                          service=self.service, hint=self._error_hint(response.status_code, method.upper(), path))
 
@@ -273,18 +317,51 @@ def _origin(location):
     return "%s://%s" % (parts.scheme, parts.netloc) if parts.netloc else "an unnamed location"
 
 
-def _answer(response, method, path):
+def _read_answer(response, method, path, deadline):
+    """The answer's decoded body: None when ``deadline`` passes first; too large a body is an error.
+
+    Read with ``read1`` (what has arrived, up to a chunk), so that a server dripping bytes is noticed between chunks;
+    urllib3's own errors are re-raised as the requests errors ``_attempt`` classifies.
+    """
+    raw = response.raw
+    read = getattr(raw, "read1", None) or raw.read
+    chunks, size = [], 0
+    try:
+        while True:
+            try:
+                chunk = read(_CHUNK, decode_content=True)
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise requests.exceptions.ReadTimeout(exc)
+            except urllib3.exceptions.DecodeError as exc:
+                raise requests.exceptions.ContentDecodingError(exc)
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError) as exc:
+                raise requests.exceptions.ChunkedEncodingError(exc)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise TransportError(method, path, "HTTP %d with an answer larger than %d MiB (decoded); it was not read further"
+                                     % (response.status_code, MAX_ANSWER_BYTES // (1024 * 1024)))
+            if time.monotonic() > deadline:
+                return None
+            chunks.append(chunk)
+    finally:
+        response.close()
+    return b"".join(chunks)
+
+
+def _answer(response, content, method, path):
     """The JSON object a 2xx answer carries (None when a write answers with no body).
 
     Every CipherTrust Manager and Clumio answer is a JSON object: HTML or truncated JSON (a proxy page), a list, or an
     empty body on a read is an error naming the call, never a crash later and never "no keys" (issue 21 #10).
     """
-    if not response.content:
+    if not content:
         if method.upper() == "GET":
             raise TransportError(method, path, "HTTP %d with an empty body where a JSON object was expected" % response.status_code)
         return None
     try:
-        body = response.json()
+        body = json.loads(content)
     except ValueError:
         raise TransportError(method, path, "HTTP %d with a body that is not JSON (%s)" % (
             response.status_code, response.headers.get("Content-Type") or "no Content-Type"))
@@ -293,9 +370,9 @@ def _answer(response, method, path):
     return body
 
 
-def _decode_quietly(response):
+def _decode_quietly(content):
     try:
-        return response.json()
+        return json.loads(content)
     except ValueError:
         return None
 

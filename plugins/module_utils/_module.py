@@ -14,6 +14,8 @@ Its result always holds ``changed``, ``actions`` (what was, or in check mode wou
 
 from __future__ import annotations
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import NoLogError
 
@@ -21,7 +23,7 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import CONN
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._client import CckmClient, host_credentials
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._clumio import CLUMIO, ClumioClient, clumio_base_url
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import REQUESTS_IMPORT_ERROR
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._http import REQUESTS_IMPORT_ERROR, plain_http
 
 # Fields that change without anything having been changed; never part of a diff.
 VOLATILE = frozenset(("createdAt", "updatedAt", "uri", "synced_at", "refreshed_at", "rotated_at"))
@@ -69,9 +71,33 @@ class ServiceModule(AnsibleModule):
         super().__init__(**dict(merged.to_kwargs(), **kwargs))
         if REQUESTS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self._unset_empty_options()
         if not self.params.get("validate_certs", True):
             self.warn("validate_certs is false: the server certificate is not verified, so the connection can be intercepted")
+        self._check_ca_file()
         self._client = None
+
+    def _unset_empty_options(self):
+        """An empty connection option means "not set": AWX/AAP credentials inject optional fields left empty as "" (issue 19)."""
+        spec = self.connection
+        for name, option in spec.argument_spec.items():
+            if option.get("type", "str") in ("str", "path") and isinstance(self.params.get(name), str) and not self.params[name].strip():
+                self.params[name] = None
+        empty = [name for name, option in spec.argument_spec.items() if option.get("required") and self.params.get(name) is None]
+        empty += ["one of " + ", ".join(group) for group in spec.required_one_of if all(self.params.get(name) is None for name in group)]
+        if empty:
+            self.fail_json(msg="empty connection options: %s must be set to a value" % "; ".join(empty))
+
+    def _check_ca_file(self):
+        """A CA file that does not exist fails clearly (requests would raise OSError); an empty one is ignored with a warning."""
+        ca_file = self.params.get("ca_file")
+        if not ca_file or not self.params.get("validate_certs", True):
+            return
+        if not os.path.isfile(ca_file):
+            self.fail_json(msg="ca_file: no such file: %s" % ca_file)
+        if os.path.getsize(ca_file) == 0:
+            self.warn("ca_file %s is empty, so it is ignored: the system trust store verifies the server" % ca_file)
+            self.params["ca_file"] = None
 
     def fail_json(self, msg, **kwargs):
         """Name the option when Ansible's first argument error does not.
@@ -94,6 +120,9 @@ class ServiceModule(AnsibleModule):
         """The service client, created on first use (one session and token per task); retries are warned about."""
         if self._client is None:
             self._client = self._new_client(on_retry=self.warn)
+            if plain_http(self._client.base_url):
+                self.warn("%s is reached over plain http://, so the password and tokens cross the network unencrypted; use https://"
+                          % self._client.service)
         return self._client
 
     def _new_client(self, on_retry):

@@ -36,6 +36,50 @@ def record(test, runs=1, faults=0, failures=0, duplicates=0, leaks=0):
         handle.write(json.dumps(row) + "\n")
 
 
+def record_case(section, test, leaks=0, writes=0):
+    """Remember one hostile-server or blast-radius case (issue 21): secrets that left, writes nobody meant."""
+    if ROWS_ENV not in os.environ:
+        return
+    with open(Path(os.environ[ROWS_ENV]) / ("%d.jsonl" % os.getpid()), "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"section": section, "test": test, "leaks": leaks, "writes": writes}) + "\n")
+
+
+SECTIONS = {
+    "hostile server": "Cases where the server (`tests/unit/hostile_server.py`, or `responses`) answers as an attacker or a broken "
+                      "proxy would: redirects, dripping or huge answers, HTML, lies about paging and jobs, echoed headers.",
+    "blast radius": "Careless input: filters that render empty, scopes that disagree, ambiguous names, malformed connection "
+                    "options. Each must fail before any write, or change only what it names.",
+}
+
+
+def _lines(path):
+    for line in path.read_text(encoding="utf-8").splitlines():
+        yield json.loads(line)
+
+
+def cases():
+    """This run's hostile/blast-radius cases: {section: {test: (cases, leaks, writes)}}."""
+    found = {}
+    for path in sorted(Path(os.environ[ROWS_ENV]).glob("*.jsonl")):
+        for row in _lines(path):
+            if "section" in row:
+                tried, leaks, writes = found.setdefault(row["section"], {}).get(row["test"], (0, 0, 0))
+                found[row["section"]][row["test"]] = (tried + 1, leaks + row["leaks"], writes + row["writes"])
+    return found
+
+
+def _case_sections(found):
+    lines = []
+    for section, about in SECTIONS.items():
+        tests = found.get(section, {})
+        tried, leaks, writes = (sum(t[i] for t in tests.values()) for i in range(3))
+        lines += ["", "## %s" % section.capitalize(), "", about, "",
+                  "Cases tried: %d, secrets leaked: %d, unintended writes: %d." % (tried, leaks, writes), "",
+                  "| test | cases | secrets leaked | unintended writes |", "|---|---|---|---|"]
+        lines += ["| %s | %d | %d | %d |" % ((test,) + tests[test]) for test in sorted(tests)]
+    return lines
+
+
 def start():
     """A fresh rows directory for this session (controlling process, before the workers start)."""
     os.environ[ROWS_ENV] = tempfile.mkdtemp(prefix="cckm-reliability-")
@@ -45,8 +89,9 @@ def rows():
     """This run's rows, sorted by test name; rows of the same name (a check repeated by many tests) are summed."""
     summed = {}
     for path in sorted(Path(os.environ[ROWS_ENV]).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
+        for row in _lines(path):
+            if "section" in row:
+                continue
             total = summed.setdefault(row["test"], dict.fromkeys(COLUMNS, 0))
             for column in COLUMNS:
                 total[column] += row[column]
@@ -55,7 +100,7 @@ def rows():
 
 def write():
     """Rewrite docs/reliability.md from this run's rows, with a total line (nothing when no reliability test ran)."""
-    found = rows()
+    found, hostile = rows(), cases()
     shutil.rmtree(os.environ[ROWS_ENV], ignore_errors=True)
     if not found:
         return
@@ -63,4 +108,5 @@ def write():
     totals = {c: sum(row[c] for row in found) for c in COLUMNS[1:]}  # runs overlap (the secret scan counts every run)
     lines += ["", "Totals over %(tests)d rows: %(faults)d faults injected, %(failures)d failed tasks, %(duplicates)d duplicates, "
               "%(leaks)d secret leaks." % dict(totals, tests=len(found))]
+    lines += _case_sections(hostile)
     DOC.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")

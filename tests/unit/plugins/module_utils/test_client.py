@@ -127,11 +127,11 @@ def test_refresh_token_falls_back_to_password(make_client, status):
 @responses.activate
 def test_a_given_jwt_is_used_without_logging_in_and_renewed_once_when_rejected(make_client):
     responses.get(KEYS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token is expired by 3s"},
-                  match=[matchers.header_matcher({"Authorization": "Bearer given-jwt"})])
+                  match=[matchers.header_matcher({"Authorization": "Bearer given.j.wt"})])
     responses.post(TOKENS, json=token_answer(marker="renewed"), match=[matchers.json_params_matcher(
         {"grant_type": "refresh_token", "refresh_token": "rt"})])
     responses.get(KEYS, json={"resources": []})
-    client = make_client(username=None, password=None, refresh_token="rt", jwt="given-jwt")
+    client = make_client(username=None, password=None, refresh_token="rt", jwt="given.j.wt")
     assert client.get("/api/v1/cckm/aws/keys") == {"resources": []}
     assert [c.request.method for c in responses.calls] == ["GET", "POST", "GET"]
 
@@ -140,7 +140,7 @@ def test_a_given_jwt_is_used_without_logging_in_and_renewed_once_when_rejected(m
 def test_a_given_jwt_alone_that_is_rejected_is_a_clear_error(make_client):
     responses.get(KEYS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token is expired by 3s"})
     with pytest.raises(AuthenticationError, match="HTTP 401"):
-        make_client(username=None, password=None, jwt="given-jwt").get("/api/v1/cckm/aws/keys")
+        make_client(username=None, password=None, jwt="given.j.wt").get("/api/v1/cckm/aws/keys")
     assert len(responses.calls) == 1
 
 
