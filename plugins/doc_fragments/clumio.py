@@ -44,7 +44,7 @@ options:
       - If not set, the environment variable E(CLUMIO_CA_FILE) is used.
     type: path
   timeout:
-    description: Seconds to wait for each HTTP response.
+    description: Seconds one HTTP answer may take in all, from sending the request to its last byte.
     type: int
     default: 30
   retries:
