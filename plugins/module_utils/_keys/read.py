@@ -73,6 +73,7 @@ def matches(view, filters):
         ("kms_id", lambda wanted: view["kms_id"] in wanted),
         ("region", lambda wanted: view["region"] in wanted),
         ("keystate", lambda wanted: view["key_state"] in wanted),
+        ("key_material_origin", lambda wanted: view["key_material_origin"] in wanted),
         ("enabled", lambda wanted: bool(view["enabled"]) == wanted),
         ("gone", lambda wanted: bool(view["gone"]) == wanted),
         ("multi_region", lambda wanted: bool(view["multi_region"]) == wanted),

@@ -111,6 +111,17 @@ def test_a_list_that_ignores_skip_and_claims_5000_keys_returns_each_key_once(ser
     case("hostile server", result, server)
 
 
+def test_filters_the_server_ignores_are_applied_on_our_side(server, case):
+    """Issue 21 #11: CipherTrust ignores parameters it does not know; key_material_origin was not re-checked."""
+    native, cckm = key(1), dict(key(2), key_material_origin="cckm")
+    native["key_material_origin"] = "native"
+    server.answer("GET", KEYS, json_answer({"total": 2, "resources": [native, cckm]}))
+    result = run_module(module("aws_key_info"), connection(server, key_material_origin=["cckm"]))
+    assert result["rc"] == 0 and [k["id"] for k in result["aws_keys"]] == [cckm["id"]]
+    assert "key_material_origin=cckm" in [r for r in server.requests if r["path"] == KEYS][0]["query"]
+    case("hostile server", result, server)
+
+
 @pytest.mark.parametrize("final", [{"overall_status": "Processing"}, {"overall_status": "IN PROGRESS"}])
 def test_a_job_in_an_unknown_status_is_waited_for_never_taken_for_done(server, case, final):
     server.answer("GET", KEYS, json_answer({"total": 1, "resources": [key(1)]}))
