@@ -44,6 +44,7 @@ lint: setup
 	$(BIN)/ansible-lint --offline --profile production
 	$(BIN)/antsibull-changelog lint
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 pytest: setup
 	$(BIN)/python -m pytest tests/unit tests/integration $(PYTEST_ARGS)
