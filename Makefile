@@ -44,6 +44,7 @@ lint: setup
 	$(BIN)/ansible-lint --offline --profile production
 	$(BIN)/antsibull-changelog lint
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 pytest: setup
 	$(BIN)/python -m pytest tests/unit tests/integration $(PYTEST_ARGS)
@@ -56,6 +57,28 @@ integration: setup
 
 build: setup
 	$(BIN)/ansible-galaxy collection build --force --output-path build/
+
+# make docs: the HTML docsite (modules, roles, docs/docsite/rst guides) in build/docsite/build/html; warnings fail it.
+# Offline, intersphinx reads the two labels of Ansible's docs that antsibull-docs pages link from a local inventory.
+DOCS_STAMP := $(VENV)/.docs-stamp
+DOCS_INVENTORY := import sys, zlib; labels = {"common_return_values": ("reference_appendices/common_return_values.html", "Return Values"), \
+	"ansible_configuration_settings": ("reference_appendices/config.html", "Ansible Configuration Settings")}; \
+	body = "".join("%s std:label -1 %s\#%s %s\n" % (n, u, n.replace("_", "-"), t) for n, (u, t) in labels.items()); \
+	open(sys.argv[1], "wb").write(b"\# Sphinx inventory version 2\n\# Project: Ansible\n\# Version: devel\n" \
+	b"\# The remainder of this file is compressed using zlib.\n" + zlib.compress(body.encode()))
+.PHONY: docs
+$(DOCS_STAMP): $(STAMP) tests/docs-requirements.txt
+	$(BIN)/python -m pip install --quiet -r tests/docs-requirements.txt
+	touch $@
+
+docs: setup $(DOCS_STAMP)
+	rm -rf build/docsite && mkdir -p build && mkdir -m 700 build/docsite
+	$(BIN)/antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error --dest-dir build/docsite \
+		--project ciphertrust.cckm --copyright "ciphertrust.cckm contributors" --title ciphertrust.cckm ciphertrust.cckm
+	$(BIN)/python -c '$(DOCS_INVENTORY)' build/docsite/ansible_devel.inv
+	echo "intersphinx_mapping = {'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/', '../ansible_devel.inv')}" \
+		>> build/docsite/conf.py
+	cd build/docsite && ./build.sh
 
 clean:
 	rm -rf $(VENV) .tree build tests/output

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: ciphertrust.cckm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# This module_utils is private to this collection: no API stability promise.
 
 """Many keys to a desired state with CCKM bulk jobs (seed 001), as one resource: the set of targeted keys.
 

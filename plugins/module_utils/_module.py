@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: ciphertrust.cckm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# This module_utils is private to this collection: no API stability promise.
 
 """The module base: the only code that chooses predict or apply (check mode), attaches ``diff``, registers
 no_log values and shapes the result.

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: ciphertrust.cckm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# This module_utils is private to this collection: no API stability promise.
 
 """The read model of AWS keys: the flat view every key module returns, list filters, and key lookups.
 
