@@ -112,6 +112,9 @@ def _cckm(method, path, action, **kwargs):
 # -- authentication ------------------------------------------------------------------------------------
 LOGIN = Endpoint("POST", API + "/auth/tokens", "log in to CipherTrust Manager", idempotent=True,
                  source="seed 000; TF common/auth.go (password and refresh_token grants)")
+REVOKE_REFRESH_TOKEN = Endpoint("POST", API + "/auth/revoke", "revoke the refresh token", idempotent=True,
+                                source="Thales PowerShell CipherTrustManager-Tokens.psm1 Revoke-CMToken: body token and client_id "
+                                       "(or username and password); its answer to a token already revoked: assumed 404 or 400")
 
 # -- KMS containers --------------------------------------------------------------------------------------
 LIST_KMS = _cckm("GET", "/kms", "list the CCKM KMS containers", source="DOC aws-api-fetch; TF resource_aws_kms.go")

@@ -67,9 +67,11 @@ class ServiceModule(AnsibleModule):
     connection = ArgumentSpec()
 
     def __init__(self, spec=None, returns_tokens=False, **kwargs):
-        self._returns_tokens = returns_tokens  # the login module: the issued tokens are its result, not masked
+        """``returns_tokens(params)``: whether the tokens issued are the result (the login module), so not masked."""
+        self._returns_tokens = False
         merged = self.connection.merge(spec or ArgumentSpec())
         super().__init__(**dict(merged.to_kwargs(), **kwargs))
+        self._returns_tokens = returns_tokens(self.params) if callable(returns_tokens) else returns_tokens
         if REQUESTS_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self._unset_empty_options()

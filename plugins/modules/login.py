@@ -15,6 +15,7 @@ description:
   - Every other module logs in on its own otherwise, and every password login makes CipherTrust Manager issue one
     more refresh token, which by default never expires. With this module a play makes one password grant and
     leaves one refresh token, whose lifetime O(refresh_token_lifetime) bounds.
+  - With O(state=absent), revokes the refresh token at the end of the play, so that the play leaves none behind.
   - The model is community.hashi_vault's vault_login.
 author:
   - CipherTrust CCKM collection maintainers (@ciphertrust-cckm)
@@ -25,13 +26,28 @@ options:
         API). Make it longer than the play.
     type: int
     default: 120
+  state:
+    description:
+      - V(present) logs in and returns the tokens.
+      - V(absent) revokes O(refresh_token) (C(POST /api/v1/auth/revoke)), authenticated by O(jwt) or the other
+        connection options; the refresh token is identified with O(client_id), or with O(username) and O(password).
+        A refresh token already revoked, expired or unknown leaves the task unchanged, with a warning.
+    type: str
+    choices: [present, absent]
+    default: present
+  client_id:
+    description:
+      - With O(state=absent), the client id of the refresh token, as the login task returned it in RV(client_id).
+    type: str
 extends_documentation_fragment:
   - ciphertrust.cckm.connection
   - ciphertrust.cckm.attributes
   - ciphertrust.cckm.attributes.INFO_MODULE
 notes:
   - "Set C(no_log: true) on the task, and pass the tokens on with C(module_defaults): the tokens are secrets."
-  - The module changes nothing and supports check mode (it logs in in check mode too, since the other tasks need the token).
+  - With O(state=present) the module changes nothing and supports check mode (it logs in in check mode too, since the
+    other tasks need the token). With O(state=absent), check mode reports the revocation without sending it, since
+    a refresh token cannot be read back.
 seealso:
   - module: ciphertrust.cckm.aws_key
 """
@@ -57,47 +73,60 @@ EXAMPLES = r"""
         kms: aws-kms
         region: us-east-1
       register: keys
+  always:
+    - name: Revoke the play's refresh token
+      ciphertrust.cckm.login:
+        host: "{{ cm_host }}"
+        jwt: "{{ cm_login.jwt }}"
+        refresh_token: "{{ cm_login.refresh_token }}"
+        client_id: "{{ cm_login.client_id }}"
+        state: absent
+      no_log: true
 """
 
 RETURN = r"""
 jwt:
   description: The API token (JWT); pass it to other tasks as O(jwt).
-  returned: success
+  returned: when O(state=present)
   type: str
 refresh_token:
   description:
     - The refresh token the login issued (or the one given); pass it to other tasks as O(refresh_token) so that they
       renew an expired O(jwt) without the password.
-  returned: success
+  returned: when O(state=present)
+  type: str
+client_id:
+  description: The client id of the refresh token; pass it to the O(state=absent) task as O(client_id).
+  returned: when O(state=present)
   type: str
 duration:
   description: Seconds the JWT lives.
-  returned: success
+  returned: when O(state=present)
   type: int
   sample: 300
 actions:
-  description: Always empty; logging in changes nothing.
+  description: Empty when logging in; the revocation, its token masked, with O(state=absent).
   returned: always
   type: list
   elements: dict
 """
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import ArgumentSpec
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._login import RefreshTokenRevocation, login
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
 
 SPEC = ArgumentSpec({
     "refresh_token_lifetime": {"type": "int", "default": 120, "no_log": False},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "client_id": {"type": "str"},
 })
 
 
-def _login(params, client):
-    answer = client.tokens.login(refresh_token_lifetime=params["refresh_token_lifetime"])
-    return {"jwt": answer["jwt"], "refresh_token": answer.get("refresh_token") or params.get("refresh_token"),
-            "duration": int(answer.get("duration") or 0)}
-
-
 def main():
-    CckmModule(SPEC, supports_check_mode=True, returns_tokens=True).read(_login)
+    module = CckmModule(SPEC, supports_check_mode=True, returns_tokens=lambda params: params["state"] == "present")
+    if module.params["state"] == "present":
+        module.read(login)
+    module.converge(RefreshTokenRevocation)
 
 
 if __name__ == "__main__":

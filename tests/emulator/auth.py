@@ -115,6 +115,24 @@ class TokenService:
             raise unauthorized(f"Token is expired by {int(late)}s")
         return claims
 
+    def revoke_refresh_token(self, body):
+        """``POST /api/v1/auth/revoke`` (PowerShell Revoke-CMToken): ``token`` plus ``client_id`` or the user's password.
+
+        A token unknown or already revoked answers 404 or 400 (``revoke_unknown``; assumed, FIDELITY.md).
+        """
+        token = body.string("token")
+        if not token:
+            raise bad_request("token is required")
+        if body.get("client_id") != self.client_id and (body.get("username"), body.get("password")) != (
+                self.config.username, self.config.password):
+            raise bad_request("client_id, or username and password, of the refresh token are required")
+        with self._lock:
+            entry = self._refresh.get(token)
+            if entry is None or entry["revoked"]:
+                raise ApiError(self.config.answer("revoke_unknown"), "Refresh token not found or already revoked")
+            entry["revoked"] = True
+        return None
+
     def revoke(self, jwts=False):
         """Revoke every refresh token and, with ``jwts``, every issued JWT."""
         with self._lock:

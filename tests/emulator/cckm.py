@@ -77,6 +77,10 @@ def create_blueprint(emu):
     def issue_token(body):
         return emu.tokens.issue(body)
 
+    @route("/api/v1/auth/revoke", ["POST"], permissions=())
+    def revoke_refresh_token(body):
+        return emu.tokens.revoke_refresh_token(body)
+
     # -- KMS containers ------------------------------------------------------------------------
 
     @route(f"{API}/kms", ["GET"])

@@ -27,6 +27,7 @@ FIDELITY = {
     "rotated_at": ("cckm_rotation_only", "on_material_rotation"),  # rotate-material stamps rotated_at? (row 9)
     "template_push_job": ("elsewhere", "bulk"),        # a verified template's push job: not readable at /bulkjob, or a bulk job (row 3)
     "post_process_wallet": ("moves", "moves", "still"),  # post-process changes the wallet's fields, or not (row 16, unknown)
+    "revoke_unknown": (404, 400),                      # auth/revoke of a token already revoked or unknown (PowerShell; unknown)
 }
 PROFILES = ("strict", "lenient")
 
