@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine with only Python 3 and make:
 #   make demo   set up .venv, start the embedded emulator, run playbooks/demo.yml against it
-#   make test   set up .venv, run every test: ansible-test sanity, ansible-lint, unit and integration tests
+#   make test   set up .venv, run every test: ansible-test sanity, ansible-lint, unit and integration tests,
+#               and the emulator package's own tests (emulator/tests, run from that folder with its own pytest config)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -14,14 +15,15 @@ PYTEST_ARGS ?= -n 2
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.tree/run
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test setup sanity lint pytest unit integration build bench clean
+.PHONY: demo test setup sanity lint pytest unit integration emulator-test build bench clean
 
 setup: $(STAMP) $(RUN_TREE)
 
-$(STAMP): tests/requirements.txt requirements.txt
+# The emulator is installed editable: its code changes need no reinstall, its dependencies and entry points do.
+$(STAMP): tests/requirements.txt requirements.txt emulator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r tests/requirements.txt -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r tests/requirements.txt -r requirements.txt -e ./emulator
 	touch $@
 
 $(RUN_TREE):
@@ -29,7 +31,7 @@ $(RUN_TREE):
 	ln -sfn $(CURDIR) $(RUN_TREE)
 
 demo: setup
-	$(BIN)/python -m tests.emulator.run --tls --seed-keys 3 --seed-aws-keys 2 --repeat 2 --expect-idempotent -- \
+	$(BIN)/python -m cckm_emulator.run --tls --seed-keys 3 --seed-aws-keys 2 --repeat 2 --expect-idempotent -- \
 		$(BIN)/ansible-playbook playbooks/demo.yml
 
 test: sanity lint pytest
@@ -46,7 +48,7 @@ lint: setup
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
-pytest: setup
+pytest: setup emulator-test
 	$(BIN)/python -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 
 unit: setup
@@ -54,6 +56,10 @@ unit: setup
 
 integration: setup
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+# From its own folder, so that its pytest config and nothing of the collection's applies; no tests collected is exit 5, a failure.
+emulator-test: setup
+	cd emulator && $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 build: setup
 	$(BIN)/ansible-galaxy collection build --force --output-path build/
@@ -81,7 +87,7 @@ docs: setup $(DOCS_STAMP)
 	cd build/docsite && ./build.sh
 
 clean:
-	rm -rf $(VENV) .tree build tests/output
+	rm -rf $(VENV) .tree build tests/output emulator/build emulator/src/*.egg-info
 
 bench: setup
 	$(BIN)/python tests/benchmarks/bench_scale.py --markdown docs/performance.md

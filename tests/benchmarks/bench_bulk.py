@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scale import Bench, table, write_markdown  # noqa: E402  pylint: disable=wrong-import-position
-from tests.emulator.harness import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+from cckm_emulator.harness import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 JOB_POSTS = "POST /api/v1/cckm/aws/bulkjob"
 

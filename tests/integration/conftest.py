@@ -1,10 +1,6 @@
-"""Fixtures that run the CCKM/Clumio emulator as a real HTTP server for integration tests."""
-
-import pytest
+"""Integration tests: the emulator fixtures (emulator, emu, emulator_factory) come from the cckm_emulator pytest plugin."""
 
 import reliability_report
-from tests.emulator.fixtures import emu, emulator  # noqa: F401 pylint: disable=unused-import
-from tests.emulator.harness import Emulator
 
 
 def _controller(config):
@@ -20,18 +16,3 @@ def pytest_configure(config):
 def pytest_sessionfinish(session):
     if _controller(session.config):
         reliability_report.write()
-
-
-@pytest.fixture
-def emulator_factory():
-    """Start extra emulators with custom CLI args: ``emulator_factory("--tls")``; all stopped at teardown."""
-    started = []
-
-    def start(*args, **kwargs):
-        instance = Emulator(*args, **kwargs)
-        started.append(instance)
-        return instance
-
-    yield start
-    for instance in started:
-        instance.stop()

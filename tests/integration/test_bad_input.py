@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from cckm_emulator.harness import Emulator, write_routes
 
 import reliability_report
 from playbooks import connection_env, run_playbook
-from tests.emulator.harness import Emulator, write_routes
 
 PASSWORD = "Bad-Input-Pw1"
 CLUMIO_TOKEN = "clumio-test-token"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cckm_emulator.harness import write_routes
 
 import reliability_report
 from playbooks import ROOT, connection_env, role_task, run_playbook
-from tests.emulator.harness import write_routes
 
 PASSWORD = "Faults-Passw0rd"
 SEED = 20240601

@@ -2,8 +2,6 @@
 
 import pytest
 
-from tests.emulator.fixtures import emulator_each_profile  # noqa: F401 pylint: disable=unused-import
-
 
 @pytest.fixture
 def emu(emulator_each_profile):  # pylint: disable=redefined-outer-name

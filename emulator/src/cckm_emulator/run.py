@@ -1,4 +1,4 @@
-"""Run a command against a freshly started emulator: ``python -m tests.emulator.run [options] -- command ...``.
+"""Run a command against a freshly started emulator: ``python -m cckm_emulator.run [options] -- command ...``.
 
 Used by ``make demo``. The emulator's address, the demo credentials and (with --tls) its CA file reach the
 command through the CIPHERTRUST_* and CLUMIO_* environment variables that the modules read as fallbacks,
@@ -10,14 +10,14 @@ import os
 import subprocess
 import sys
 
-from tests.emulator.harness import Emulator
+from .harness import Emulator
 
 # Not "admin": Ansible masks every occurrence of a no_log value in output, and "admin" also appears in CCKM records.
 DEMO_PASSWORD = "Demo-Passw0rd"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator.run", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m cckm_emulator.run", description=__doc__.splitlines()[0])
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a generated CA (passed as CIPHERTRUST_CA_FILE)")
     parser.add_argument("--seed-keys", type=int, default=0, help="create this many keys in KMS aws-kms, us-east-1 first")
     parser.add_argument("--seed-aws-keys", type=int, default=0,

@@ -7,7 +7,7 @@ import types
 import flask
 import pytest
 
-from tests.emulator.clumio import POST_PROCESS_MEDIA_TYPE, WALLETS_MEDIA_TYPE, ClumioState, create_blueprint
+from cckm_emulator.clumio import POST_PROCESS_MEDIA_TYPE, WALLETS_MEDIA_TYPE, ClumioState, create_blueprint
 
 API_TOKEN = "clumio-test-api-token"
 ACCOUNT = "123456789012"

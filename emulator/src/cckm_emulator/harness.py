@@ -1,7 +1,7 @@
 """Start and drive an emulator subprocess from tests (pytest fixtures, scripts).
 
-``Emulator`` runs ``python -m tests.emulator --port 0 [args]`` from the repository root, waits for
-the ``READY`` line and offers small helpers for the control endpoints and authenticated API calls.
+``Emulator`` runs ``python -m cckm_emulator --port 0 [args]`` (so the package must be installed, or on $PYTHONPATH),
+waits for the ``READY`` line and offers small helpers for the control endpoints and authenticated API calls.
 stderr goes to a temp file (surfaced when start-up fails) so a chatty server can never block.
 """
 
@@ -14,7 +14,6 @@ import time
 
 import requests
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 READY_TIMEOUT = 30
 PROFILE_ENV = "CCKM_EMULATOR_PROFILE"
 
@@ -28,6 +27,11 @@ def write_routes(routes):
     return {route: n for route, n in routes.items() if not route.startswith("GET ") and route not in READ_LIKE}
 
 
+def default_profile():
+    """The fidelity profile (FIDELITY.md) when none is asked for: $CCKM_EMULATOR_PROFILE, else the emulator's default (strict)."""
+    return os.environ.get(PROFILE_ENV) or "strict"
+
+
 class EmulatorError(RuntimeError):
     """The emulator could not be started or a control call failed."""
 
@@ -37,8 +41,7 @@ class Emulator:
 
     def __init__(self, *args, username="admin", password="admin", ready_timeout=READY_TIMEOUT, profile=None):
         self.args = [str(arg) for arg in args]
-        # the fidelity profile (FIDELITY.md): the argument, else $CCKM_EMULATOR_PROFILE, else the emulator's default (strict)
-        self.profile = profile or os.environ.get(PROFILE_ENV) or "strict"
+        self.profile = profile or default_profile()
         if "--profile" not in self.args:
             self.args += ["--profile", self.profile]
         self.username, self.password = username, password
@@ -46,8 +49,8 @@ class Emulator:
         self.ca_file = None
         self._token = None
         self._stderr = tempfile.TemporaryFile(mode="w+")
-        command = [sys.executable, "-m", "tests.emulator", "--port", "0"] + self.args
-        self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=self._stderr, text=True)  # pylint: disable=consider-using-with
+        command = [sys.executable, "-m", __package__, "--port", "0"] + self.args
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self._stderr, text=True)  # pylint: disable=consider-using-with
         self.session = requests.Session()
         self.session.trust_env = False  # loopback only: no proxies, and REQUESTS_CA_BUNDLE must not override our CA
         try:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m tests.emulator --port PORT [--tls] [...]`` (see README.md).
+"""Command line: ``python -m cckm_emulator --port PORT [--tls] [...]`` (see the package README.md).
 
 Prints ``CA <path>`` (with ``--tls``) and then exactly one ``READY <url>`` line once the server
 accepts connections; other tools wait for that line, so keep the format.
@@ -13,7 +13,7 @@ from .config import ADMINS_NAMINGS, FIDELITY, PROFILES, EmulatorConfig
 
 def parse_args(argv=None):
     """The CLI options."""
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description="CipherTrust Manager CCKM (AWS) + Clumio HTTP emulator")
+    parser = argparse.ArgumentParser(prog="python -m cckm_emulator", description="CipherTrust Manager CCKM (AWS) + Clumio HTTP emulator")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a generated CA (its path is printed)")
     parser.add_argument("--username", default="admin")

@@ -3,7 +3,7 @@
 Lets the collection's Clumio modules be tested without a Clumio account. The post-process call
 (seed 000) has no read-back API, so its effect is made observable through the wallet
 (state, stack_version, installed_regions, role_arn), as /work/shared/api/clumio.md proposes.
-See tests/emulator/README-clumio.md for the behaviours chosen where Clumio documents nothing.
+See the package's README-clumio.md for the behaviours chosen where Clumio documents nothing.
 """
 
 import base64
