@@ -12,6 +12,9 @@ import time
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import WaitTimeout
 
 
+FIRST_PAUSE = 0.1
+
+
 class Waiter:
     """Polls ``fetch()`` until ``done(result)``; ``wait_timeout`` is one budget for the whole wait.
 
@@ -28,13 +31,19 @@ class Waiter:
         self._clock = clock
 
     def wait(self, timeout, interval, first=None):
-        """Return the first result for which ``done`` holds; ``first`` is a result already in hand."""
+        """Return the first result for which ``done`` holds; ``first`` is a result already in hand.
+
+        Reads start FIRST_PAUSE apart and the pause doubles up to ``interval`` (wait_sleep): a job that takes 0.2 s
+        is seen done after about 0.3 s, not after a whole ``interval``, and a long one costs few reads (issue 18).
+        """
         start = self._clock()
+        pause = min(FIRST_PAUSE, interval)
         result = first if first is not None else self.fetch()
         while not self.done(result):
             elapsed = self._clock() - start
             if elapsed >= timeout:
                 raise WaitTimeout(self.what, elapsed, result, self.describe(result))
-            self._sleep(max(0.0, min(interval, timeout - elapsed)))
+            self._sleep(max(0.0, min(pause, timeout - elapsed)))
+            pause = min(pause * 2, interval)
             result = self.fetch()
         return result
