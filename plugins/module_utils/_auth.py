@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import LOGIN
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, AuthenticationError
@@ -83,6 +84,8 @@ class TokenCache:
     Renewal happens ``min(60 s, lifetime / 5)`` before expiry, so a 300 s token is renewed after 240 s and
     a 2 s test token after 1.6 s. ``login(body)`` posts to the LOGIN endpoint and returns the JSON answer.
     A ``jwt`` handed in (from the login module) is used until the server rejects it; then the grants renew it.
+    Safe across threads (aws_key_bulk's concurrent per-key calls): one thread renews while the others wait, and a
+    rejection only drops the JWT the rejected request carried, so many 401s at once make one login.
     """
 
     def __init__(self, grants, login, clock, jwt=None):
@@ -95,16 +98,22 @@ class TokenCache:
         self._renew_at = float("inf") if jwt else 0.0
         self.logins = 0
         self.issued = []   # every JWT and refresh token the server gave us: the module masks them in its output
+        self._lock = threading.RLock()
+        self._sent = threading.local()
 
     def fetch(self):
-        if self._jwt is None or self._clock() >= self._renew_at:
-            self._authenticate()
-        return self._jwt
+        with self._lock:
+            if self._jwt is None or self._clock() >= self._renew_at:
+                self._authenticate()
+            self._sent.jwt = self._jwt
+            return self._jwt
 
     def forget(self):
         """Drop the JWT after the server rejected it; False when there is nothing to renew it with."""
-        self._jwt = None
-        return bool(self._grants)
+        with self._lock:
+            if self._jwt == getattr(self._sent, "jwt", self._jwt):
+                self._jwt = None
+            return bool(self._grants)
 
     def login(self, refresh_token_lifetime=None):
         """Authenticate now (the login module) and return the server's answer; a password grant asks for a refresh

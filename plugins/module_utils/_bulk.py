@@ -7,15 +7,21 @@
 
 Keys are resolved with paged list calls, only keys not already in the desired state are sent, in jobs of
 at most 100 keys of one AWS account; each job is one action, and all jobs of a step are started before
-any is waited for.
+any is waited for. Settings no bulk job exists for (automatic rotation, its period, tags, description) are
+planned per key with aws_key's planner and sent per key, ``concurrency`` keys at a time (issue 18).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api, _jobs
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import PENDING_WINDOW_DAYS, check_range
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, NotFound, OptionError
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import LIST_FILTERS, key_view, list_keys, list_records
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.apply import apply as apply_key
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.desired import desired_from_params
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.plan import plan as plan_key
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import LIST_FILTERS, key_view, list_keys, list_records, subject
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import alias_name, looks_like_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
@@ -30,6 +36,10 @@ EFFECTS = {"cancelkeydeletion": {"key_state": "Disabled", "enabled": False}, "en
            "disablekey": {"key_state": "Disabled", "enabled": False},
            "schedulekeydeletion": {"key_state": "PendingDeletion", "enabled": False}}
 DONE = ("Success", "unchanged", "started", "planned")
+# Settings with no bulk operation: each key gets aws_key's own calls for them.
+SETTINGS = ("auto_rotation", "rotation_period_days", "tags", "description")
+ROTATION_STEPS = ("enable-auto-rotation", "disable-auto-rotation")
+CONCURRENCY = (1, 32)
 
 
 class BulkKeyErrors(CckmError):
@@ -61,6 +71,17 @@ def operations_for(view, state, template_id):
     if state == "pending_deletion" and key_state not in PENDING:
         wanted.append("schedulekeydeletion")
     return wanted
+
+
+def desired_settings(params):
+    """The per-key settings the task manages, validated as aws_key validates them; None when it manages none."""
+    given = {name: params.get(name) for name in SETTINGS}
+    if all(value is None for value in given.values()):
+        return None
+    if params["state"] == "pending_deletion":
+        raise OptionError(["state"] + [name for name in SETTINGS if given[name] is not None],
+                          "keys scheduled for deletion are not given new settings; use another state")
+    return desired_from_params(dict(given, purge_tags=params.get("purge_tags")))
 
 
 def blocked(view, state):
@@ -184,10 +205,13 @@ class BulkResource(Resource):
             raise OptionError(("keys", "filters", "all_keys", "cancel_job_ids"), "give the keys to converge (keys and/or filters that select "
                               "something) or cancel_job_ids; "
                               "filters whose values are all empty, or that only sort, would select every key: set all_keys: true to mean that")
+        check_range(params, "concurrency", *CONCURRENCY)
+        self.settings = desired_settings(params)
         self.template = None
         self.template_id = self.template_account = None
         self.jobs = []
         self.results = {}
+        self.names = {}
 
     def read(self):
         views = resolve_targets(self.client, self.params)
@@ -199,14 +223,11 @@ class BulkResource(Resource):
         self.results = {v["id"]: {"id": v["id"], "alias": v["alias"], "region": v["region"], "key_id": v["key_id"],
                                   "previous_state": v["key_state"], "operations": [], "result": blocked(v, self.params["state"]) or "unchanged"}
                         for v in views}
+        self.names = {v["id"]: subject(v) for v in views}
         return Snapshot(None, views)
 
     def plan(self, before):
         steps = plan(before.view, self.params["state"], self.template_id, self.template_account)
-        changing = {view["id"] for jobs in steps.values() for job in jobs for view in job}
-        if self.params.get("max_keys") is not None and len(changing) > self.params["max_keys"]:
-            raise OptionError("max_keys", "the task would change %d keys, more than max_keys=%d; narrow keys or filters, or raise max_keys"
-                              % (len(changing), self.params["max_keys"]))
         self.summary = [{"operation": op, "jobs": len(jobs), "keys": sum(len(j) for j in jobs)} for op, jobs in steps.items()]
         actions = []
         for op, jobs in steps.items():
@@ -215,6 +236,32 @@ class BulkResource(Resource):
                     self.results[view["id"]]["operations"].append(op)
                 actions.append(Action(op, _api.START_BULK_JOB, self.job_body(op, job), "%s on %d key(s)" % (op, len(job)),
                                       _effect(op, self.template_id)))
+        actions += self.plan_settings(self._views_after(before.view, actions))
+        changing = {key_id for action in actions for key_id in _targets(action)}
+        if self.params.get("max_keys") is not None and len(changing) > self.params["max_keys"]:
+            raise OptionError("max_keys", "the task would change %d keys, more than max_keys=%d; narrow keys or filters, or raise max_keys"
+                              % (len(changing), self.params["max_keys"]))
+        return actions
+
+    def plan_settings(self, views):
+        """aws_key's planner per key, on the key as the bulk jobs would leave it; AWS rotates only enabled keys."""
+        if self.settings is None:
+            return []
+        actions, counts = [], {}
+        for view in views:
+            if self.results[view["id"]]["result"] != "unchanged":
+                continue
+            steps = plan_key(view, self.settings)
+            if view["key_state"] != "Enabled" and any(step.name in ROTATION_STEPS for step in steps):
+                self.results[view["id"]]["result"] = "automatic rotation needs an enabled key; the key is %s" % view["key_state"]
+                steps = [step for step in steps if step.name not in ROTATION_STEPS]
+            for step in steps:
+                step.ids = (view["id"],)
+                step.description = "%s: %s" % (self.names[view["id"]], step.description)
+                self.results[view["id"]]["operations"].append(step.name)
+                counts[step.name] = counts.get(step.name, 0) + 1
+            actions += steps
+        self.summary += [{"operation": name, "jobs": 0, "keys": count} for name, count in counts.items()]
         return actions
 
     def job_body(self, operation, views):
@@ -229,7 +276,7 @@ class BulkResource(Resource):
     def _views_after(views, actions, applied=lambda key_id, action: True):
         by_id = {v["id"]: dict(v) for v in views}
         for action in actions:
-            for key_id in action.body["keys"]:
+            for key_id in _targets(action):
                 if applied(key_id, action):
                     by_id[key_id].update(action.effect)
         return [by_id[v["id"]] for v in views]
@@ -238,7 +285,7 @@ class BulkResource(Resource):
         if self.template is not None:
             self.template.warn_if_missing(self.warn)
         for action in actions:
-            for key_id in action.body["keys"]:
+            for key_id in _targets(action):
                 self.results[key_id]["result"] = "planned"
         return Snapshot(None, self._views_after(before.view, actions))
 
@@ -277,7 +324,27 @@ class BulkResource(Resource):
             for key in results.values():
                 if key["operations"]:
                     key["result"] = "started"
+        self.apply_settings([a for a in actions if a.name not in STEPS])
         return Snapshot(None, self._views_after(before.view, actions, lambda key_id, action: results[key_id]["result"] == "Success")), actions
+
+    def apply_settings(self, actions):
+        """Each key's own calls, ``concurrency`` keys at a time; a key whose bulk job failed gets none, and one key's
+        failure is that key's result, never the others'. The calls are idempotent, so retries cannot duplicate."""
+        per_key = {}
+        for action in actions:
+            per_key.setdefault(action.ids[0], []).append(action)
+        ready = [key_id for key_id in per_key if self.results[key_id]["result"] in ("unchanged", "Success", "started")]
+        if not ready:
+            return
+        with ThreadPoolExecutor(max_workers=min(self.params["concurrency"], len(ready))) as pool:
+            running = {key_id: pool.submit(apply_key, self.client, key_id, per_key[key_id], name=self.names[key_id]) for key_id in ready}
+        for key_id, future in running.items():
+            try:
+                future.result()
+            except CckmError as exc:
+                self.results[key_id]["result"] = str(exc)
+            else:
+                self.results[key_id]["result"] = "Success"
 
     def extras(self, before, after, actions, predicted):
         result = {"plan": self.summary, "key_results": list(self.results.values()), "jobs": self.jobs, "total": len(before.view)}
@@ -288,9 +355,15 @@ class BulkResource(Resource):
         return result
 
     def diff_view(self, view):
-        """{key id: its key state (and template when policy_template is given)} over the targeted keys."""
+        """{key id: its key state (and template, and settings, when given)} over the targeted keys."""
         fields = ("key_state", "policy_template_id") if self.params.get("policy_template") else ("key_state",)
+        fields += tuple(name for name in SETTINGS if self.params.get(name) is not None)
         return {key["id"]: {name: key.get(name) for name in fields} for key in view or []}
+
+
+def _targets(action):
+    """The keys an action changes: a bulk job's keys, or the one key of a per-key call."""
+    return action.body["keys"] if action.name in STEPS else list(action.ids)
 
 
 def _same_job(body):

@@ -16,6 +16,9 @@ description:
     at most 100 keys of one AWS account; all jobs of a step are started before they are waited for.
   - Nothing to do means C(changed=false) and no job. Every key's outcome is returned; any key that failed inside a
     job fails the task (O(fail_on_key_error)).
+  - Settings CCKM has no bulk job for (O(auto_rotation), O(rotation_period_days), O(tags), O(description)) are
+    converged as M(ciphertrust.cckm.aws_key) converges them, with each key's own calls, O(concurrency) keys at a
+    time, in one process: the same plan, check mode and per-key results as the bulk jobs.
   - Can also cancel running bulk jobs (O(cancel_job_ids)).
 author:
   - CipherTrust CCKM collection maintainers (@ciphertrust-cckm)
@@ -52,6 +55,30 @@ options:
     type: str
     choices: [enabled, disabled, pending_deletion, present]
     default: present
+  auto_rotation:
+    description:
+      - Whether AWS rotates each key's material automatically. AWS rotates only enabled symmetric keys with material
+        it generated; an enabled key is needed (a key in another state fails with its reason).
+    type: bool
+  rotation_period_days:
+    description: Days between automatic rotations (90-2560); implies O(auto_rotation=true).
+    type: int
+  tags:
+    description:
+      - Tags every key must have (merged with the tags it has, unless O(purge_tags=true)).
+    type: dict
+  purge_tags:
+    description: Remove the tags of each key that O(tags) does not name (only when O(tags) is given).
+    type: bool
+    default: false
+  description:
+    description: The description every key must have.
+    type: str
+  concurrency:
+    description:
+      - How many keys get their own calls (for the settings above) at the same time, 1 to 32.
+    type: int
+    default: 8
   pending_window_days:
     description: Waiting period before AWS deletes keys scheduled with O(state=pending_deletion).
     type: int
@@ -118,6 +145,17 @@ EXAMPLES = r"""
     keys: "{{ disabled.key_results | map(attribute='id') | list }}"
     state: enabled
     wait_sleep: 0.5
+
+- name: Rotate them every year and tag them, 8 keys at a time
+  ciphertrust.cckm.aws_key_bulk:
+    host: "{{ cm_host }}"
+    username: "{{ cm_username }}"
+    password: "{{ cm_password }}"
+    keys: "{{ disabled.key_results | map(attribute='id') | list }}"
+    auto_rotation: true
+    rotation_period_days: 365
+    tags:
+      rotation: yearly
 """
 
 RETURN = r"""
@@ -125,6 +163,7 @@ actions:
   description:
     - One entry per bulk job started, or in check mode per bulk job a real run would start, in order
       (check mode returns the same actions as a real run); empty when every key is already in the desired state.
+    - Then one entry per call a key gets for O(auto_rotation), O(rotation_period_days), O(tags) or O(description).
     - With O(cancel_job_ids), one entry per job cancelled (jobs already finished or aborted are left alone).
   returned: always
   type: list
@@ -220,7 +259,9 @@ jobs:
       type: bool
       returned: with O(cancel_job_ids)
 plan:
-  description: Per operation, the number of jobs and keys (the same in check mode and in a real run).
+  description:
+    - Per operation, the number of jobs and keys (the same in check mode and in a real run).
+    - Per-key calls (C(enable-auto-rotation), C(add-tags), C(update-description), ...) have C(jobs=0).
   returned: when converging keys
   type: list
   elements: dict
@@ -251,6 +292,12 @@ SPEC = WAIT.merge(ArgumentSpec(
         "cancel_job_ids": {"type": "list", "elements": "str"},
         "all_keys": {"type": "bool", "default": False},
         "max_keys": {"type": "int", "no_log": False},
+        "auto_rotation": {"type": "bool"},
+        "rotation_period_days": {"type": "int"},
+        "tags": {"type": "dict"},
+        "purge_tags": {"type": "bool", "default": False},
+        "description": {"type": "str"},
+        "concurrency": {"type": "int", "default": 8},
     },
     mutually_exclusive=[("cancel_job_ids", "keys"), ("cancel_job_ids", "filters"), ("cancel_job_ids", "all_keys")],
 ))

@@ -72,7 +72,7 @@ def test_rotation_role_sets_rotation_on_matching_keys_only(emu, tmp_path):
     variables = {"aws_key_rotation_filters": {"kms": "aws-kms", "tags": {"team": "a"}}, "aws_key_rotation_period_days": 180}
 
     def changed_keys(run):
-        return sorted(r["item"]["alias"] for r in run.result("Ensure the rotation settings")["results"] if r["changed"])
+        return sorted(k["alias"] for k in run.result("Ensure the rotation settings of every rotatable key")["key_results"] if k["operations"])
     check = run_playbook(tmp_path, [role_task("aws_key_rotation", variables)], connection_env(emu), check=True)
     assert changed_keys(check) == ["rot-0", "rot-1", "rot-2"] and not any(k["KeyRotationEnabled"] for k in emu.aws_keys("us-east-1"))
     first = run_playbook(tmp_path, [role_task("aws_key_rotation", variables)], connection_env(emu))
@@ -81,6 +81,10 @@ def test_rotation_role_sets_rotation_on_matching_keys_only(emu, tmp_path):
     assert all(rotation["alias/rot-%d" % n] == (True, 180) for n in range(3))
     assert not rotation["alias/other-0"][0] and not rotation["alias/other-1"][0]
     assert run_playbook(tmp_path, [role_task("aws_key_rotation", variables)], connection_env(emu)).changed_tasks() == []
+    emu.control("POST", "stats/reset")
+    unguarded = run_playbook(tmp_path, [role_task("aws_key_rotation", {"aws_key_rotation_filters": {"kms": None}})], connection_env(emu),
+                             expect_rc=2)
+    assert "aws_key_rotation_filters select every key" in unguarded.output and emu.stats()["requests"] == 0
 
 
 def key_states(emu):
