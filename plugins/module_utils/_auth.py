@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import LOGIN
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, AuthenticationError
@@ -88,18 +89,29 @@ class TokenCache:
     rejection only drops the JWT the rejected request carried, so many 401s at once make one login.
     """
 
-    def __init__(self, grants, login, clock, jwt=None):
+    def __init__(self, grants, login, clock, jwt=None, wall=time.time):
         if not grants and not jwt:
             raise ValueError("no credentials")
         self._grants = list(grants)
         self._login = login
         self._clock = clock
         self._jwt = jwt or None
-        self._renew_at = float("inf") if jwt else 0.0
+        self._renew_at = self._given_jwt_renewal(jwt, wall) if jwt else 0.0
         self.logins = 0
         self.issued = []   # every JWT and refresh token the server gave us: the module masks them in its output
         self._lock = threading.RLock()
         self._sent = threading.local()
+
+    def _given_jwt_renewal(self, jwt, wall):
+        """When to renew a JWT handed in: as a JWT we were issued, judged by its ``exp`` on our wall clock (a clock
+        ahead of the server's only renews early), so that a task given an expired JWT does not spend a rejected request;
+        never, without grants to renew it with."""
+        claims = _jwt_claims(jwt)
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if not self._grants or not all(isinstance(v, (int, float)) for v in (exp, iat)):
+            return float("inf")
+        lifetime = float(exp - iat)
+        return self._clock() + (exp - wall()) - min(RENEW_MARGIN, lifetime / 5.0)
 
     def fetch(self):
         with self._lock:

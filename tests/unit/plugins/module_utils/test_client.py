@@ -137,6 +137,17 @@ def test_a_given_jwt_is_used_without_logging_in_and_renewed_once_when_rejected(m
 
 
 @responses.activate
+def test_a_given_jwt_that_has_expired_is_renewed_before_it_is_sent(make_client):
+    """Its ``exp`` is read as for JWTs we were issued, so a task given a stale JWT spends no rejected request (issue 18)."""
+    stale = make_jwt(lifetime=300, iat=1_700_000_000, marker="stale")  # expired in 2023
+    responses.post(TOKENS, json=token_answer(marker="renewed"))
+    responses.get(KEYS, json={"resources": []}, match=[matchers.header_matcher({"Authorization": "Bearer " + make_jwt(marker="renewed")})])
+    client = make_client(username=None, password=None, refresh_token="rt", jwt=stale)
+    assert client.get("/api/v1/cckm/aws/keys") == {"resources": []}
+    assert [c.request.method for c in responses.calls] == ["POST", "GET"]
+
+
+@responses.activate
 def test_a_given_jwt_alone_that_is_rejected_is_a_clear_error(make_client):
     responses.get(KEYS, status=401, json={"codeDesc": "NCERRUnauthorizedAccess", "message": "Token is expired by 3s"})
     with pytest.raises(AuthenticationError, match="HTTP 401"):
