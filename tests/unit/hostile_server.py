@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 
 from ansible_collections.ciphertrust.cckm.tests.unit.fakes import make_jwt
 
+PASSWORD = "hostile-test-password-9f3"  # the password tests log in with: it must never appear in a result
+REFRESH_TOKEN = "hostile-rt"
+
 
 class Answer:
     """One scripted answer: status, headers, body (bytes, or a callable of the request), optionally dripped."""
@@ -41,7 +44,7 @@ class HostileServer:
     def __init__(self):
         self.routes = {}
         self.requests = []
-        self.answer("POST", "/api/v1/auth/tokens", json_answer({"jwt": make_jwt(), "duration": 300, "refresh_token": "hostile-rt"}))
+        self.answer("POST", "/api/v1/auth/tokens", json_answer({"jwt": make_jwt(), "duration": 300, "refresh_token": REFRESH_TOKEN}))
         server = self
 
         class Handler(BaseHTTPRequestHandler):

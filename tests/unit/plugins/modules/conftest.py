@@ -1,6 +1,11 @@
 """Module-level tests: each module's main() in-process against one emulator server per worker (milliseconds per case)."""
 
+import json
+
 import pytest
+
+from ansible_collections.ciphertrust.cckm.tests.unit.hostile_server import PASSWORD, REFRESH_TOKEN
+from tests.integration import reliability_report
 
 
 @pytest.fixture
@@ -20,3 +25,19 @@ def connection(emu):  # pylint: disable=redefined-outer-name
 def clumio(emu):  # pylint: disable=redefined-outer-name
     """Clumio connection options for the emulator's Clumio API."""
     return {"clumio_api_token": "clumio-test-token", "clumio_url": emu.url}
+
+
+@pytest.fixture
+def case(request):
+    """``case(section, result, hostile=None, writes=None, secrets=())``: count the secrets in a result and the writes
+    nobody meant (the hostile server's, unless given) for docs/reliability.md; a leak fails the test."""
+    def record(section, result, hostile=None, writes=None, secrets=()):
+        text = json.dumps(result)
+        sent = [r["headers"].get("Authorization", "")[7:] for r in hostile.requests] if hostile else []
+        leaks = sum(1 for secret in set((PASSWORD, REFRESH_TOKEN) + tuple(secrets) + tuple(sent)) if secret and secret in text)
+        if writes is None:
+            writes = len(hostile.writes()) if hostile else 0
+        reliability_report.record_case(section, request.node.originalname, leaks=leaks, writes=writes)
+        assert leaks == 0, text
+        return writes
+    return record

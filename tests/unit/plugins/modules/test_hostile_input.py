@@ -13,7 +13,7 @@ aws_key_info = importlib.import_module("ansible_collections.ciphertrust.cckm.plu
 aws_key_bulk = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_bulk")
 
 
-def test_a_key_given_by_id_outside_the_kms_or_region_given_is_refused_before_any_write(emu, connection):
+def test_a_key_given_by_id_outside_the_kms_or_region_given_is_refused_before_any_write(emu, connection, case):
     key = emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms-2", "region": "us-east-1", "aws_param": {"Alias": "elsewhere"}}).json()
     emu.control("POST", "stats/reset")
     wrong_kms = run_module(aws_key, dict(connection, id=key["id"], kms="aws-kms", state="absent"))
@@ -21,15 +21,17 @@ def test_a_key_given_by_id_outside_the_kms_or_region_given_is_refused_before_any
     wrong_region = run_module(aws_key, dict(connection, id=key["id"], region="eu-west-1", state="absent"))
     assert wrong_region["rc"] == 1 and "is in region us-east-1, not 'eu-west-1'" in wrong_region["msg"]
     assert emu.writes() == {} and emu.aws_keys("us-east-1", account_id="210987654321")[0]["KeyState"] == "Enabled"
+    case("blast radius", [wrong_kms, wrong_region], writes=sum(emu.writes().values()))
     right = run_module(aws_key, dict(connection, id=key["id"], kms="aws-kms-2", region="us-east-1", description="ok"))
     assert right["rc"] == 0 and right["changed"] is True
 
 
-def test_credentials_in_host_are_refused_and_never_printed(emu):
+def test_credentials_in_host_are_refused_and_never_printed(emu, case):
     host = emu.url.replace("://", "://admin:hunter2-secret@")
     result = run_module(aws_key_info, {"host": host, "username": "admin", "password": "admin"})
     assert result["rc"] == 1 and "host: must not contain a user or password" in result["msg"]
     assert "hunter2-secret" not in json.dumps(result) and emu.stats()["requests"] == 0
+    case("blast radius", result, writes=emu.stats()["requests"], secrets=("hunter2-secret",))
 
 
 def _bulk_server(final_job):
@@ -53,33 +55,36 @@ def _bulk_server(final_job):
     ({"overall_status": "failed", "detailed_status": {"k1": "Success", "k2": "Success"}}, "ended failed"),
 ])
 @responses.activate
-def test_a_bulk_job_that_did_not_do_its_work_fails_the_task(final_job, reason):
+def test_a_bulk_job_that_did_not_do_its_work_fails_the_task(final_job, reason, case):
     """Issue 21 #4: failed jobs, or completed ones without per-key results, used to end ok with every key unchanged."""
     result = run_module(importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_bulk"),
                         _bulk_server(final_job))
     assert result["rc"] == 1 and "2 of 2 key(s) failed" in result["msg"] and reason in result["msg"], result["msg"]
     assert {k["result"].split(":")[0] for k in result["key_results"]} == {"disablekey"}
+    case("hostile server", result, writes=0, secrets=("pw",))  # the one write is the job the task asked for
 
 
 aws_key_bulk = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_bulk")
 
 
 @pytest.mark.parametrize("filters", [{}, {"kms": None}, {"kms": []}, {"tags": {}}, {"sort": "alias"}, {"kms": "", "sort": "-alias"}])
-def test_filters_that_select_nothing_never_select_every_key(emu, connection, filters):
+def test_filters_that_select_nothing_never_select_every_key(emu, connection, filters, case):
     """Issue 21 #2: a templated variable that renders empty must not schedule deletion of every key."""
     emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "precious"}})
     emu.control("POST", "stats/reset")
     result = run_module(aws_key_bulk, dict(connection, filters=filters, state="pending_deletion"))
     assert result["rc"] == 1 and "all_keys" in result["msg"] and "select every key" in result["msg"], result
     assert emu.writes() == {} and emu.aws_keys("us-east-1")[0]["KeyState"] == "Enabled"
+    case("blast radius", result, writes=sum(emu.writes().values()))
 
 
-def test_every_key_takes_all_keys_and_max_keys_bounds_the_blast_radius(emu, connection):
+def test_every_key_takes_all_keys_and_max_keys_bounds_the_blast_radius(emu, connection, case):
     for number in range(3):
         emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "all-%d" % number}})
     emu.control("POST", "stats/reset")
     bounded = run_module(aws_key_bulk, dict(connection, all_keys=True, state="disabled", max_keys=2))
     assert bounded["rc"] == 1 and "would change 3 keys, more than max_keys=2" in bounded["msg"] and emu.writes() == {}
+    case("blast radius", bounded, writes=sum(emu.writes().values()))
     done = run_module(aws_key_bulk, dict(connection, all_keys=True, state="disabled", max_keys=3, wait_sleep=0.05))
     assert done["rc"] == 0 and done["changed"] is True and {k["KeyState"] for k in emu.aws_keys("us-east-1")} == {"Disabled"}
 
@@ -88,7 +93,7 @@ def _template(emu, **scope):
     return emu.api("POST", "cckm/aws/templates", json=dict({"name": "payments", "key_users": ["alice"]}, **scope)).json()
 
 
-def test_a_template_name_resolves_in_the_keys_scope_and_an_ambiguous_one_fails_listing_the_candidates(emu, connection):
+def test_a_template_name_resolves_in_the_keys_scope_and_an_ambiguous_one_fails_listing_the_candidates(emu, connection, case):
     """Issue 21 #3: an account-scoped 'payments' (role/EVERYONE) beside a KMS-scoped one; the first listed used to win."""
     everyone = _template(emu, account_id="123456789012", key_users_roles=["arn:aws:iam::123456789012:role/EVERYONE"])
     kms_two = _template(emu, kms="aws-kms-2")
@@ -108,15 +113,17 @@ def test_a_template_name_resolves_in_the_keys_scope_and_an_ambiguous_one_fails_l
     bulk = run_module(aws_key_bulk, dict(connection, filters={"kms": "aws-kms"}, policy_template="payments"))
     assert bulk["rc"] == 1 and "2 policy templates named 'payments' apply to the keys" in bulk["msg"]
     assert emu.writes() == {}
+    case("blast radius", [ambiguous, bulk], writes=sum(emu.writes().values()))
     by_id = run_module(aws_key_bulk, dict(connection, filters={"kms": "aws-kms"}, policy_template=kms_one["id"], wait_sleep=0))
     assert by_id["rc"] == 0 and by_id["changed"] is True
 
 
-def test_a_template_name_of_another_scope_only_is_named_in_the_error_before_any_write(emu, connection):
+def test_a_template_name_of_another_scope_only_is_named_in_the_error_before_any_write(emu, connection, case):
     other = _template(emu, kms="aws-kms-2")
     emu.control("POST", "stats/reset")
     result = run_module(aws_key, dict(connection, kms="aws-kms", region="us-east-1", alias="pay-x", policy_template="payments"))
     assert result["rc"] == 1 and "no policy template named 'payments' applies to the keys" in result["msg"]
     assert "%s for KMS aws-kms-2" % other["id"] in result["msg"] and emu.writes() == {}
+    case("blast radius", result, writes=sum(emu.writes().values()))
     check = run_module(aws_key, dict(connection, kms="aws-kms", region="us-east-1", alias="pay-x", policy_template="payments"), check=True)
     assert check["rc"] == 0 and check["changed"] is True and any("does not exist yet" in w for w in check["warnings"])

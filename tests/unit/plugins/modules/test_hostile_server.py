@@ -12,10 +12,7 @@ import pytest
 
 from module_runner import run_module
 
-from ansible_collections.ciphertrust.cckm.tests.unit.hostile_server import Answer, HostileServer, gzip_bomb, json_answer
-from tests.integration import reliability_report
-
-PASSWORD = "hostile-test-password-9f3"
+from ansible_collections.ciphertrust.cckm.tests.unit.hostile_server import PASSWORD, Answer, HostileServer, gzip_bomb, json_answer
 KEYS = "/api/v1/cckm/aws/keys"
 
 
@@ -34,21 +31,6 @@ def server():
     hostile = HostileServer()
     yield hostile
     hostile.stop()
-
-
-@pytest.fixture
-def case(request):
-    """``case(section, result, server)``: count the secrets in the result and the writes the server saw."""
-    def record(section, result, hostile=None, writes=None):
-        text = json.dumps(result)
-        secrets = [PASSWORD, "hostile-rt"] + ([r["headers"].get("Authorization", "")[7:] for r in hostile.requests] if hostile else [])
-        leaks = sum(1 for secret in set(secrets) if secret and secret in text)
-        if writes is None:
-            writes = len(hostile.writes()) if hostile else 0
-        reliability_report.record_case(section, request.node.originalname, leaks=leaks, writes=writes)
-        assert leaks == 0, text
-        return writes
-    return record
 
 
 def connection(server, **extra):
