@@ -127,3 +127,16 @@ def test_a_template_name_of_another_scope_only_is_named_in_the_error_before_any_
     case("blast radius", result, writes=sum(emu.writes().values()))
     check = run_module(aws_key, dict(connection, kms="aws-kms", region="us-east-1", alias="pay-x", policy_template="payments"), check=True)
     assert check["rc"] == 0 and check["changed"] is True and any("does not exist yet" in w for w in check["warnings"])
+
+
+def test_bulk_check_mode_warns_about_a_template_an_earlier_task_would_create_and_a_real_run_fails_first(emu, connection, case):
+    """Issue 21 #11: aws_key_bulk --check used to fail where aws_key warns; the real run must still refuse it."""
+    emu.api("POST", "cckm/aws/keys", json={"kms": "aws-kms", "region": "us-east-1", "aws_param": {"Alias": "later"}})
+    emu.control("POST", "stats/reset")
+    args = dict(connection, filters={"kms": "aws-kms"}, policy_template="not-yet")
+    check = run_module(aws_key_bulk, args, check=True)
+    assert check["rc"] == 0 and check["changed"] is True
+    assert check["warnings"] == ["policy_template 'not-yet' does not exist yet; check mode assumes an earlier task creates it"]
+    real = run_module(aws_key_bulk, args)
+    assert real["rc"] == 1 and "policy_template: no policy template 'not-yet'" in real["msg"]
+    case("blast radius", [check, real], writes=sum(emu.writes().values()))
