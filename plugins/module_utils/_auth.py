@@ -13,7 +13,7 @@ import threading
 import time
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._api import LOGIN
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, AuthenticationError
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, AuthenticationError, OptionError
 
 DEFAULT_LIFETIME = 300.0
 RENEW_MARGIN = 60.0
@@ -130,6 +130,9 @@ class TokenCache:
     def login(self, refresh_token_lifetime=None):
         """Authenticate now (the login module) and return the server's answer; a password grant asks for a refresh
         token living ``refresh_token_lifetime`` minutes."""
+        if not self._grants:
+            raise OptionError(("username", "password", "refresh_token"), "logging in needs a password or a refresh token; a jwt "
+                              "alone is already a login: pass it to the other tasks as it is")
         for grant in self._grants:
             if isinstance(grant, PasswordGrant) and refresh_token_lifetime is not None:
                 grant.refresh_token_lifetime = refresh_token_lifetime

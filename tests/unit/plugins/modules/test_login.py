@@ -68,3 +68,8 @@ def test_state_absent_needs_the_refresh_token_and_its_client_id_or_the_password(
     assert unnamed["rc"] == 1 and "client_id, username, password: revoking a refresh token needs its client_id" in unnamed["msg"]
     by_password = run_module(login, dict(connection, refresh_token=run_module(login, connection)["refresh_token"], state="absent"))
     assert by_password["rc"] == 0 and by_password["changed"] is True
+
+
+def test_login_with_only_a_jwt_says_there_is_nothing_to_log_in_with(emu):
+    result = run_module(login, {"host": emu.url, "jwt": "a.b.c"})
+    assert result["rc"] == 1 and "username, password, refresh_token: logging in needs a password or a refresh token" in result["msg"]
