@@ -35,6 +35,7 @@ RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 # Decoded answer size read at most: a page of 1,000 keys is about 2 MiB; a gzip bomb stops here (issue 21 #11).
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 _CHUNK = 16 * 1024
+POOL_SIZE = 32
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")  # base64url header.payload.signature
 USER_AGENT = "ciphertrust.cckm-ansible/0.1.0"
 
@@ -148,6 +149,9 @@ class HttpClient:
         self._sleep = sleep
         self._clock = clock
         self.session = requests.Session()
+        for scheme in ("https://", "http://"):
+            # aws_key_bulk sends up to 32 keys' calls at once: keep a connection for each (urllib3 keeps 10 by default)
+            self.session.mount(scheme, requests.adapters.HTTPAdapter(pool_maxsize=POOL_SIZE))
         # Passed on every request too: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a Session's verify.
         self.verify = verify
         self.session.verify = verify
