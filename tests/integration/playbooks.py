@@ -6,27 +6,16 @@ variables (the modules' documented fallbacks), as AWX/AAP credentials would inje
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
-import reliability_report
+from tests import reliability_report
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-SECRET_ENV = ("CIPHERTRUST_PASSWORD", "CIPHERTRUST_REFRESH_TOKEN", "CLUMIO_API_TOKEN")
-JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.")
-MIN_SECRET = 6  # shorter values ("admin") also occur as ordinary words; Ansible masks them anyway
-
-
-def secret_leaks(text, env, secrets=()):
-    """Secrets found in ``text``: the connection secrets of ``env``, extra ``secrets`` and any JWT."""
-    values = [env.get(name) for name in SECRET_ENV] + list(secrets)
-    found = [value for value in values if value and len(value) >= MIN_SECRET and value in text]
-    return found + JWT.findall(text)
 
 
 class PlaybookRun:
@@ -110,12 +99,13 @@ def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, exp
         command.append("--diff")
     if verbosity:
         command.append("-" + "v" * verbosity)
+    reliability_report.count(reliability_report.PLAYBOOK_RUNS, os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[0])
     proc = subprocess.run(command, cwd=str(ROOT), env=run_env, capture_output=True, text=True, timeout=600, check=False)
     output = proc.stdout + proc.stderr
     records = json.loads(results.read_text()) if results.exists() else []
     written = "".join(path.read_text(errors="replace") for path in (results, playbook.with_suffix(".log")) if path.exists())
-    leaks = secret_leaks(output + written, env, secrets)
-    reliability_report.record("secret scan of every playbook run of the integration tests", leaks=len(leaks))
+    leaks = reliability_report.secret_leaks(output + written, env, secrets)
+    reliability_report.record(reliability_report.SECRET_SCAN, leaks=len(leaks))
     assert not leaks, "secret leaked into the output or results of %s: %s" % (playbook.name, ", ".join(leak[:4] + "..." for leak in leaks))
     if expect_rc is not None:
         assert proc.returncode == expect_rc, output[-6000:]

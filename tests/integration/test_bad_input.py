@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import reliability_report
+from tests import reliability_report
 from playbooks import connection_env, run_playbook
 from tests.emulator.harness import Emulator, write_routes
 

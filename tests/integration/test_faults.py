@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import reliability_report
+from tests import reliability_report
 from playbooks import ROOT, connection_env, role_task, run_playbook
 from tests.emulator.harness import write_routes
 

@@ -4,7 +4,7 @@ import re
 import threading
 import time
 
-import reliability_report
+from tests import reliability_report
 from playbooks import connection_env, run_playbook
 
 MODULE = "ciphertrust.cckm.aws_key"
