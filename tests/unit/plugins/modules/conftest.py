@@ -2,6 +2,8 @@
 
 import pytest
 
+from module_runner import connection_for
+
 from tests.emulator.fixtures import emulator_each_profile  # noqa: F401 pylint: disable=unused-import
 
 
@@ -15,7 +17,7 @@ def emu(emulator_each_profile):  # pylint: disable=redefined-outer-name
 @pytest.fixture
 def connection(emu):  # pylint: disable=redefined-outer-name
     """CipherTrust connection options for the emulator."""
-    return {"host": emu.url, "username": "admin", "password": "admin"}
+    return connection_for(emu)
 
 
 @pytest.fixture

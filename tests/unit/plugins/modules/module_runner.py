@@ -30,12 +30,22 @@ except ImportError:  # ansible-core before 2.19
 PREFIX = "ciphertrust.cckm."
 #: Mark for tests whose behaviour does not depend on a fidelity flag: only the default profile's emulator
 #: ($CCKM_EMULATOR_PROFILE, else strict, as for the integration tests), not both (``emu`` is parametrized over them).
+#: Only for tests that use ``emu`` (or ``connection``, ``clumio``): decorate them, or set ``pytestmark`` when all do.
 ONE_PROFILE = pytest.mark.parametrize("emulator_each_profile", [os.environ.get("CCKM_EMULATOR_PROFILE") or "strict"], indirect=True)
 
 
 def module(name):
     """The collection's module ``name`` (e.g. ``aws_key``)."""
     return importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules." + name)
+
+
+def connection_for(emulator, **overrides):
+    """CipherTrust connection options for ``emulator`` (its CA file when it runs TLS)."""
+    options = {"host": emulator.url, "username": "admin", "password": "admin"}
+    if getattr(emulator, "ca_file", None):
+        options["ca_file"] = emulator.ca_file
+    options.update(overrides)
+    return options
 
 
 def _forget_warnings():
