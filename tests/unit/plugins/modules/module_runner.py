@@ -48,6 +48,11 @@ def connection_for(emulator, **overrides):
     return options
 
 
+def connection_env(emulator, **overrides):
+    """The same connection as CIPHERTRUST_* environment variables (the options' documented fallbacks, as AWX injects them)."""
+    return {"CIPHERTRUST_" + name.upper(): str(value) for name, value in connection_for(emulator, **overrides).items()}
+
+
 def _forget_warnings():
     for name in ("_global_warnings", "_global_deprecations"):
         if isinstance(getattr(ansible_warnings, name, None), (dict, list)):
