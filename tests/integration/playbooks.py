@@ -43,6 +43,18 @@ class PlaybookRun:
     def status(self, name):
         return [r for r in self.records if r["task"] == name][-1]["status"]
 
+    def between(self, first=None, last=None):
+        """The records after the task ``first`` (from the start when None) up to the task ``last`` (to the end when None),
+        as a run of their own: one pass of a play that runs a role several times, separated by :func:`probe` tasks."""
+        names = [r["task"] for r in self.records]
+        start = names.index(first) + 1 if first else 0
+        end = names.index(last, start) if last else len(names)
+        return PlaybookRun(self.returncode, self.output, self.records[start:end])
+
+    def probed(self, name):
+        """The JSON a :func:`probe` task read."""
+        return self.result(name)["json"]
+
 
 def connection_env(emulator, username="admin", password="admin", **extra):
     env = {"CIPHERTRUST_HOST": emulator.url, "CIPHERTRUST_USERNAME": username, "CIPHERTRUST_PASSWORD": password}
@@ -52,9 +64,25 @@ def connection_env(emulator, username="admin", password="admin", **extra):
     return env
 
 
-def role_task(role, variables):
-    """A task running one of the collection's roles with ``variables``."""
-    return {"name": "role " + role, "ansible.builtin.include_role": {"name": "ciphertrust.cckm." + role}, "vars": variables}
+def role_task(role, variables, check=False):
+    """A task running one of the collection's roles with ``variables`` (in check mode when ``check``)."""
+    include = {"name": "ciphertrust.cckm." + role}
+    if check:
+        include["apply"] = {"check_mode": True}
+    return {"name": "role " + role, "ansible.builtin.include_role": include, "vars": variables}
+
+
+def rescued(name, task):
+    """``task`` in a block whose failure is rescued, so the play goes on (the failed task stays in the records)."""
+    return {"name": name, "block": [task], "rescue": [{"name": name + ": rescued", "ansible.builtin.debug": {"msg": "rescued"}}]}
+
+
+def probe(name, emulator, path, **params):
+    """A task reading an emulator control endpoint (``clumio/wallets``, ``aws/keys`` with ``region=``), so a test sees the
+    state between two tasks of one play: ``run.probed(name)``."""
+    query = "&".join("%s=%s" % item for item in params.items())
+    url = "%s/_emulator/%s%s" % (emulator.url, path, "?" + query if query else "")
+    return {"name": name, "ansible.builtin.uri": {"url": url, "use_proxy": False}}
 
 
 def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, expect_rc=0, hosts=None, forks=None, secrets=()):
