@@ -21,6 +21,15 @@ def _controller(config):
 def pytest_configure(config):
     if _controller(config):
         reliability_report.start()
+    if getattr(config.option, "maxschedchunk", False) is None:
+        # xdist's load scheduling hands each worker a quarter of its share at once, so the long tests, collected first
+        # (below), could all land on one worker; one test at a time keeps both busy to the end (-n 2: ~2x).
+        config.option.maxschedchunk = 1
+
+
+def pytest_collection_modifyitems(items):
+    """The ansible-playbook tests first: they are the long ones, and the short in-process tests then even out the workers' ends."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/integration/"))
 
 
 def pytest_sessionfinish(session):

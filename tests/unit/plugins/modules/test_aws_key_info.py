@@ -3,7 +3,7 @@
 The module_defaults group and the CIPHERTRUST_* fallbacks are Ansible's part: tests/integration/test_ansible_features.py.
 """
 
-from module_runner import ONE_PROFILE, connection_for, run_tasks
+from module_runner import ONE_PROFILE, connection_env, run_tasks
 
 SECRET = "Pa55-word-not-in-logs"
 
@@ -45,21 +45,22 @@ def test_check_mode_reads_the_same(emu, connection):
 def test_wrong_password_fails_clearly_and_never_shows_it(shared_emulator):
     """The password comes through $CIPHERTRUST_PASSWORD, as in AWX; run_tasks scans every result for it."""
     emulator = shared_emulator("--password", SECRET)
-    env = {"CIPHERTRUST_HOST": emulator.url, "CIPHERTRUST_USERNAME": "admin", "CIPHERTRUST_PASSWORD": SECRET + "x"}
-    run = run_tasks([{"name": "bad", "ciphertrust.cckm.aws_key_info": {}}], env=env, expect_rc=2, secrets=(SECRET,))
+    run = run_tasks([{"name": "bad", "ciphertrust.cckm.aws_key_info": {}}], env=connection_env(emulator, password=SECRET + "x"), expect_rc=2,
+                    secrets=(SECRET,))
     result = run.result("bad")
     assert "Wrong username or password" in result["msg"] and "Check username/password" in result["msg"]
 
 
 def test_tls_ca_file_is_used_and_a_missing_ca_is_refused(shared_emulator):
+    """The CA file comes through $CIPHERTRUST_CA_FILE (the option's fallback), as the other connection settings."""
     emulator = shared_emulator("--tls")
-    ok = run_tasks([{"name": "tls", "ciphertrust.cckm.aws_key_info": {}}], connection_for(emulator))
+    ok = run_tasks([{"name": "tls", "ciphertrust.cckm.aws_key_info": {}}], env=connection_env(emulator))
     assert ok.result("tls")["total"] == 0
-    without_ca = connection_for(emulator)
-    del without_ca["ca_file"]
-    refused = run_tasks([{"name": "tls", "ciphertrust.cckm.aws_key_info": {}}], without_ca, expect_rc=2)
+    env = connection_env(emulator)
+    del env["CIPHERTRUST_CA_FILE"]
+    refused = run_tasks([{"name": "tls", "ciphertrust.cckm.aws_key_info": {}}], env=env, expect_rc=2)
     assert "TLS error" in refused.result("tls")["msg"]
-    insecure = run_tasks([{"name": "tls", "ciphertrust.cckm.aws_key_info": {"validate_certs": False}}], without_ca)
+    insecure = run_tasks([{"name": "tls", "ciphertrust.cckm.aws_key_info": {"validate_certs": False}}], env=env)
     assert any("validate_certs is false" in w for w in insecure.result("tls").get("warnings", []))
 
 

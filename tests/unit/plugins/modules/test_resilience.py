@@ -3,7 +3,7 @@
 Figures go to docs/reliability.md. Secrets at -vvv, forks and racing plays need ansible-playbook: tests/integration/test_reliability.py.
 """
 
-from module_runner import ONE_PROFILE, connection_for, run_tasks
+from module_runner import ONE_PROFILE, connection_env, connection_for, run_tasks
 from tests import reliability_report
 
 MODULE = "ciphertrust.cckm.aws_key"
@@ -62,7 +62,7 @@ def test_token_expiring_mid_task_is_renewed(emu, connection):
 
 def test_wrong_ca_fails_with_a_clear_message(shared_emulator, emulator_factory):
     server, other = shared_emulator("--tls"), emulator_factory("--tls")
-    run = run_tasks([{"name": "tls", "ciphertrust.cckm.aws_key_info": {}}], connection_for(server, ca_file=other.ca_file), expect_rc=2)
+    run = run_tasks([{"name": "tls", "ciphertrust.cckm.aws_key_info": {}}], env=connection_env(server, ca_file=other.ca_file), expect_rc=2)
     msg = run.result("tls")["msg"]
     assert "TLS error" in msg and "certificate verify failed" in msg and "ca_file" in msg, msg
     assert server.stats()["requests"] == 0
