@@ -1,18 +1,5 @@
-"""Integration tests: the emulator fixtures (emulator, emu, emulator_factory) come from the cckm_emulator pytest plugin."""
+"""Integration tests: what needs Ansible itself, through real ansible-playbook runs.
 
-import reliability_report
-
-
-def _controller(config):
-    """True in the process that runs the session (not in an xdist worker)."""
-    return not hasattr(config, "workerinput")
-
-
-def pytest_configure(config):
-    if _controller(config):
-        reliability_report.start()
-
-
-def pytest_sessionfinish(session):
-    if _controller(session.config):
-        reliability_report.write()
+The emulator fixtures (``emulator``, ``emu``, ``emulator_factory``) come from the cckm_emulator pytest plugin; the
+reliability figures and the ansible-playbook count live in tests/conftest.py (both layers use them).
+"""

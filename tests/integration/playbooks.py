@@ -6,27 +6,16 @@ variables (the modules' documented fallbacks), as AWX/AAP credentials would inje
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
-import reliability_report
+from tests import reliability_report
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-SECRET_ENV = ("CIPHERTRUST_PASSWORD", "CIPHERTRUST_REFRESH_TOKEN", "CLUMIO_API_TOKEN")
-JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.")
-MIN_SECRET = 6  # shorter values ("admin") also occur as ordinary words; Ansible masks them anyway
-
-
-def secret_leaks(text, env, secrets=()):
-    """Secrets found in ``text``: the connection secrets of ``env``, extra ``secrets`` and any JWT."""
-    values = [env.get(name) for name in SECRET_ENV] + list(secrets)
-    found = [value for value in values if value and len(value) >= MIN_SECRET and value in text]
-    return found + JWT.findall(text)
 
 
 class PlaybookRun:
@@ -54,6 +43,18 @@ class PlaybookRun:
     def status(self, name):
         return [r for r in self.records if r["task"] == name][-1]["status"]
 
+    def between(self, first=None, last=None):
+        """The records after the task ``first`` (from the start when None) up to the task ``last`` (to the end when None),
+        as a run of their own: one pass of a play that runs a role several times, separated by :func:`probe` tasks."""
+        names = [r["task"] for r in self.records]
+        start = names.index(first) + 1 if first else 0
+        end = names.index(last, start) if last else len(names)
+        return PlaybookRun(self.returncode, self.output, self.records[start:end])
+
+    def probed(self, name):
+        """The JSON a :func:`probe` task read."""
+        return self.result(name)["json"]
+
 
 def connection_env(emulator, username="admin", password="admin", **extra):
     env = {"CIPHERTRUST_HOST": emulator.url, "CIPHERTRUST_USERNAME": username, "CIPHERTRUST_PASSWORD": password}
@@ -63,9 +64,25 @@ def connection_env(emulator, username="admin", password="admin", **extra):
     return env
 
 
-def role_task(role, variables):
-    """A task running one of the collection's roles with ``variables``."""
-    return {"name": "role " + role, "ansible.builtin.include_role": {"name": "ciphertrust.cckm." + role}, "vars": variables}
+def role_task(role, variables, check=False):
+    """A task running one of the collection's roles with ``variables`` (in check mode when ``check``)."""
+    include = {"name": "ciphertrust.cckm." + role}
+    if check:
+        include["apply"] = {"check_mode": True}
+    return {"name": "role " + role, "ansible.builtin.include_role": include, "vars": variables}
+
+
+def rescued(name, task):
+    """``task`` in a block whose failure is rescued, so the play goes on (the failed task stays in the records)."""
+    return {"name": name, "block": [task], "rescue": [{"name": name + ": rescued", "ansible.builtin.debug": {"msg": "rescued"}}]}
+
+
+def probe(name, emulator, path, **params):
+    """A task reading an emulator control endpoint (``clumio/wallets``, ``aws/keys`` with ``region=``), so a test sees the
+    state between two tasks of one play: ``run.probed(name)``."""
+    query = "&".join("%s=%s" % item for item in params.items())
+    url = "%s/_emulator/%s%s" % (emulator.url, path, "?" + query if query else "")
+    return {"name": name, "ansible.builtin.uri": {"url": url, "use_proxy": False}}
 
 
 def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, expect_rc=0, hosts=None, forks=None, secrets=()):
@@ -110,12 +127,13 @@ def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, exp
         command.append("--diff")
     if verbosity:
         command.append("-" + "v" * verbosity)
+    reliability_report.count(reliability_report.PLAYBOOK_RUNS, os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[0])
     proc = subprocess.run(command, cwd=str(ROOT), env=run_env, capture_output=True, text=True, timeout=600, check=False)
     output = proc.stdout + proc.stderr
     records = json.loads(results.read_text()) if results.exists() else []
     written = "".join(path.read_text(errors="replace") for path in (results, playbook.with_suffix(".log")) if path.exists())
-    leaks = secret_leaks(output + written, env, secrets)
-    reliability_report.record("secret scan of every playbook run of the integration tests", leaks=len(leaks))
+    leaks = reliability_report.secret_leaks(output + written, env, secrets)
+    reliability_report.record(reliability_report.SECRET_SCAN, leaks=len(leaks))
     assert not leaks, "secret leaked into the output or results of %s: %s" % (playbook.name, ", ".join(leak[:4] + "..." for leak in leaks))
     if expect_rc is not None:
         assert proc.returncode == expect_rc, output[-6000:]

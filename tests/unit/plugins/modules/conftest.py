@@ -4,8 +4,10 @@ import json
 
 import pytest
 
+from module_runner import connection_for
+
 from ansible_collections.ciphertrust.cckm.tests.unit.hostile_server import PASSWORD, REFRESH_TOKEN
-from tests.integration import reliability_report
+from tests import reliability_report
 
 
 @pytest.fixture
@@ -18,7 +20,7 @@ def emu(emulator_each_profile):  # pylint: disable=redefined-outer-name
 @pytest.fixture
 def connection(emu):  # pylint: disable=redefined-outer-name
     """CipherTrust connection options for the emulator."""
-    return {"host": emu.url, "username": "admin", "password": "admin"}
+    return connection_for(emu)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from module_runner import run_module
 
-from tests.integration import reliability_report
+from tests import reliability_report
 
 aws_key_bulk = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_bulk")
 ROTATE = {"auto_rotation": True, "rotation_period_days": 200, "tags": {"team": "pay"}, "description": "payments", "wait_sleep": 0.1}

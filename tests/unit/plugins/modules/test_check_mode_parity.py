@@ -4,17 +4,11 @@ Each case runs the module's main() in-process three times against the emulator: 
 then the real run again, which must find nothing to do.
 """
 
-import importlib
-
 import pytest
 
-from module_runner import run_module
+from module_runner import module, run_module
 
 ACCOUNT = "123456789012"
-
-
-def module(name):
-    return importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules." + name)
 
 
 def new_key_ids(emu, count):

@@ -1,18 +1,17 @@
-"""kms_post_process through real ansible-playbook runs against the emulator's Clumio API."""
+"""kms_post_process in-process against the emulator's Clumio API, connected through $CLUMIO_API_TOKEN / $CLUMIO_API_BASE_URL.
 
-import ast
-from pathlib import Path
+Every result is scanned for the API token and the wallet's token (run_tasks); the console at -vvv and the examples
+are checked through ansible-playbook in tests/integration (test_reliability.py, test_examples.py).
+"""
 
-import yaml
+from module_runner import ONE_PROFILE, run_tasks
 
-from playbooks import run_playbook
-
+pytestmark = ONE_PROFILE
 API_TOKEN = "clumio-test-token"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 POST = "POST /wallets/_post-process"
 ROLE = "arn:aws:iam::123456789012:role/ClumioKMSRole"
-MODULE = Path(__file__).resolve().parents[2] / "plugins" / "modules" / "kms_post_process.py"
 
 
 def clumio_env(emu):
@@ -32,16 +31,16 @@ def task(name, **options):
     return {"name": name, "ciphertrust.cckm.kms_post_process": dict({"account_native_id": ACCOUNT, "aws_region": REGION}, **options)}
 
 
-def run_pair(emu, tmp_path, options, expect_changed, expect_type):
+def run_pair(emu, options, expect_changed, expect_type):
     """Check mode first (must predict and send nothing), then the real run; returns the real result."""
     before = wallet(emu)
     calls = len(post_calls(emu))
     emu.control("POST", "stats/reset")
-    check = run_playbook(tmp_path, [task("t", **options)], clumio_env(emu), check=True, diff=True).result("t")
+    check = run_tasks([task("t", **options)], env=clumio_env(emu), check=True, diff=True, secrets=(before["token"],)).result("t")
     assert check["changed"] is expect_changed and check["request_type"] == expect_type
     assert emu.stats()["routes"].get(POST, 0) == 0 and len(post_calls(emu)) == calls
     assert wallet(emu) == before
-    real = run_playbook(tmp_path, [task("t", **options)], clumio_env(emu), diff=True).result("t")
+    real = run_tasks([task("t", **options)], env=clumio_env(emu), diff=True, secrets=(before["token"],)).result("t")
     assert real["changed"] is expect_changed and real["request_type"] == expect_type
     assert emu.stats()["routes"].get(POST, 0) == (1 if expect_type else 0)
     assert len(post_calls(emu)) == calls + (1 if expect_type else 0)
@@ -51,8 +50,8 @@ def run_pair(emu, tmp_path, options, expect_changed, expect_type):
     return real
 
 
-def test_lifecycle_create_rerun_update_delete_with_check_mode(emu, tmp_path):
-    created = run_pair(emu, tmp_path, {"version": 14, "role_arn": ROLE, "role_id": "AROA1", "role_external_id": "ext"}, True, "Create")
+def test_lifecycle_create_rerun_update_delete_with_check_mode(emu):
+    created = run_pair(emu, {"version": 14, "role_arn": ROLE, "role_id": "AROA1", "role_external_id": "ext"}, True, "Create")
     assert wallet(emu)["installed_regions"] == [REGION] and wallet(emu)["state"] == "Enabled"
     assert created["request"]["token"] == "********" and created["request"]["version"] == 14
     assert created["wallet_before"]["state"] == "Waiting" and created["record"]["token"] == "********"
@@ -60,49 +59,47 @@ def test_lifecycle_create_rerun_update_delete_with_check_mode(emu, tmp_path):
     body = post_calls(emu)[-1]["body"]
     assert body["request_type"] == "Create" and body["role_id"] == "AROA1" and "multi_region_cmk_key_id" not in body
 
-    same = run_pair(emu, tmp_path, {"version": 14, "role_arn": ROLE}, False, None)
+    same = run_pair(emu, {"version": 14, "role_arn": ROLE}, False, None)
     assert same["request"] is None and same["diff"]["before"] == same["diff"]["after"]
-    run_pair(emu, tmp_path, {}, False, None)  # unmanaged version/role: installed is enough
+    run_pair(emu, {}, False, None)  # unmanaged version/role: installed is enough
 
-    updated = run_pair(emu, tmp_path, {"version": 15, "role_arn": ROLE}, True, "Update")
+    updated = run_pair(emu, {"version": 15, "role_arn": ROLE}, True, "Update")
     assert wallet(emu)["stack_version"] == 15 and updated["diff"]["before"]["stack_version"] == 14
-    run_pair(emu, tmp_path, {"role_arn": ROLE + "2"}, True, "Update")
+    run_pair(emu, {"role_arn": ROLE + "2"}, True, "Update")
     assert wallet(emu)["role_arn"] == ROLE + "2"
 
-    run_pair(emu, tmp_path, {"state": "absent"}, True, "Delete")
+    run_pair(emu, {"state": "absent"}, True, "Delete")
     assert wallet(emu)["installed_regions"] == [] and wallet(emu)["state"] == "Waiting"
-    run_pair(emu, tmp_path, {"state": "absent"}, False, None)
+    run_pair(emu, {"state": "absent"}, False, None)
 
 
-def test_explicit_request_type_always_sends(emu, tmp_path):
-    run_pair(emu, tmp_path, {"request_type": "Delete"}, True, "Delete")  # nothing installed: the emulator accepts it
-    run_pair(emu, tmp_path, {"request_type": "Create", "version": 15}, True, "Create")
-    run_pair(emu, tmp_path, {"request_type": "Update", "version": 15}, True, "Update")
+def test_explicit_request_type_always_sends(emu):
+    run_pair(emu, {"request_type": "Delete"}, True, "Delete")  # nothing installed: the emulator accepts it
+    run_pair(emu, {"request_type": "Create", "version": 15}, True, "Create")
+    run_pair(emu, {"request_type": "Update", "version": 15}, True, "Update")
     assert [c["body"]["request_type"] for c in post_calls(emu)] == ["Delete", "Create", "Update"]
 
 
-def test_token_from_wallet_or_given_and_never_shown(emu, tmp_path):
+def test_token_from_wallet_or_given_and_never_shown(emu):
     token = wallet(emu)["token"]
-    run = run_playbook(tmp_path, [task("given", token=token, version=15), task("from wallet", state="absent")],
-                       clumio_env(emu), diff=True, verbosity=3)
+    run = run_tasks([task("given", token=token, version=15), task("from wallet", state="absent")], env=clumio_env(emu), diff=True,
+                    secrets=(token,))
     assert run.result("given")["request_type"] == "Create" and run.result("from wallet")["request_type"] == "Delete"
-    assert token not in run.output and API_TOKEN not in run.output
     for name in ("given", "from wallet"):
         assert token not in str(run.result(name)) and API_TOKEN not in str(run.result(name))
     assert [c["status"] for c in post_calls(emu)] == [200, 200]
 
 
-def test_wrong_token_fails_before_sending(emu, tmp_path):
+def test_wrong_token_fails_before_sending(emu):
     wrong = "00000000-0000-0000-0000-000000000000"
     emu.control("POST", "stats/reset")
-    run = run_playbook(tmp_path, [task("bad", token=wrong)], clumio_env(emu), verbosity=3, expect_rc=2)
+    run = run_tasks([task("bad", token=wrong)], env=clumio_env(emu), expect_rc=2, secrets=(wrong, wallet(emu)["token"]))
     msg = run.result("bad")["msg"]
     assert "token does not match" in msg and ACCOUNT in msg and REGION in msg
-    assert wrong not in run.output and wallet(emu)["token"] not in run.output
     assert emu.stats()["routes"].get(POST, 0) == 0 and post_calls(emu) == []
 
 
-def test_option_errors_are_caught_before_any_request(emu, tmp_path):
+def test_option_errors_are_caught_before_any_request(emu):
     emu.control("POST", "stats/reset")
     tasks = [
         {"name": "no region", "ciphertrust.cckm.kms_post_process": {"account_native_id": ACCOUNT}, "ignore_errors": True},
@@ -111,7 +108,7 @@ def test_option_errors_are_caught_before_any_request(emu, tmp_path):
              ignore_errors=True),
         dict(task("negative version", version=-1), ignore_errors=True),
     ]
-    run = run_playbook(tmp_path, tasks, clumio_env(emu))
+    run = run_tasks(tasks, env=clumio_env(emu))
     assert "aws_region" in run.result("no region")["msg"]
     assert "request_type" in run.result("bad type")["msg"] and "Create" in run.result("bad type")["msg"]
     assert "12-digit" in run.result("bad account")["msg"]
@@ -119,58 +116,37 @@ def test_option_errors_are_caught_before_any_request(emu, tmp_path):
     assert emu.stats()["requests"] == 0
 
 
-def test_missing_wallet_names_account_and_region(emu, tmp_path):
-    run = run_playbook(tmp_path, [{"name": "nowallet", "ciphertrust.cckm.kms_post_process": {"account_native_id": "210987654321", "aws_region": "eu-west-1"}}],
-                       clumio_env(emu), expect_rc=2)
+def test_missing_wallet_names_account_and_region(emu):
+    run = run_tasks([{"name": "nowallet", "ciphertrust.cckm.kms_post_process": {"account_native_id": "210987654321", "aws_region": "eu-west-1"}}],
+                    env=clumio_env(emu), expect_rc=2)
     msg = run.result("nowallet")["msg"]
     assert "No Clumio wallet" in msg and "210987654321" in msg and "eu-west-1" in msg
     assert emu.stats()["routes"].get(POST, 0) == 0
 
 
-def test_bad_api_token_and_missing_url(emu, tmp_path):
+def test_bad_api_token_and_missing_url(emu):
     env = dict(clumio_env(emu), CLUMIO_API_TOKEN="not-the-token")
-    run = run_playbook(tmp_path, [task("bad")], env, verbosity=3, expect_rc=2)
+    run = run_tasks([task("bad")], env=env, expect_rc=2)  # the result is scanned for $CLUMIO_API_TOKEN
     assert "HTTP 401" in run.result("bad")["msg"] and "clumio_api_token" in run.result("bad")["msg"]
-    assert "not-the-token" not in run.output
-    run = run_playbook(tmp_path, [task("nourl")], {"CLUMIO_API_TOKEN": API_TOKEN}, expect_rc=2)
+    run = run_tasks([task("nourl")], env={"CLUMIO_API_TOKEN": API_TOKEN}, expect_rc=2)
     assert "clumio_url" in run.result("nourl")["msg"] and "CLUMIO_API_BASE_URL" in run.result("nourl")["msg"]
 
 
-def test_options_instead_of_environment(emu, tmp_path):
-    run = run_playbook(tmp_path, [task("opts", clumio_url=emu.url, clumio_api_token=API_TOKEN, clumio_organizational_unit="ou-7")], {})
+def test_options_instead_of_environment(emu):
+    run = run_tasks([task("opts", clumio_url=emu.url, clumio_api_token=API_TOKEN, clumio_organizational_unit="ou-7")], secrets=(API_TOKEN,))
     assert run.result("opts")["request_type"] == "Create"
     assert {r["organizational_unit"] for r in emu.control("GET", "clumio/wallets")["requests"]} == {"ou-7"}
 
 
-def test_ambiguous_failure_is_not_resent_when_the_wallet_shows_it(emu, tmp_path):
+def test_ambiguous_failure_is_not_resent_when_the_wallet_shows_it(emu):
     emu.control("POST", "faults", {"rules": [{"method": "POST", "path": "/wallets/_post-process", "status": 503, "phase": "after"}]})
-    run = run_playbook(tmp_path, [task("flaky", version=15)], clumio_env(emu))
+    run = run_tasks([task("flaky", version=15)], env=clumio_env(emu))
     assert run.result("flaky")["changed"] is True and run.result("flaky")["record"]["installed_regions"] == [REGION]
     assert emu.stats()["routes"][POST] == 1
 
 
-def test_429_is_retried(emu, tmp_path):
+def test_429_is_retried(emu):
     emu.control("POST", "faults", {"rules": [{"method": "POST", "path": "/wallets/_post-process", "status": 429, "retry_after": 0}]})
-    run = run_playbook(tmp_path, [task("busy", version=15)], clumio_env(emu))
+    run = run_tasks([task("busy", version=15)], env=clumio_env(emu))
     assert run.result("busy")["request_type"] == "Create"
     assert emu.stats()["routes"][POST] == 2 and wallet(emu)["installed_regions"] == [REGION]
-
-
-def test_examples_run_twice_and_leave_the_wallet_as_seeded(emu, tmp_path):
-    examples = next(yaml.safe_load(n.value.value) for n in ast.parse(MODULE.read_text()).body
-                    if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "EXAMPLES")
-    tasks = [{"name": "example variables", "ansible.builtin.set_fact": {"clumio_url": emu.url, "clumio_token": API_TOKEN}}]
-    run = run_playbook(tmp_path, tasks + examples + examples, {})
-    assert run.failed_tasks() == []
-    assert [c["body"]["request_type"] for c in post_calls(emu)] == ["Create", "Delete", "Create", "Delete"]
-    assert wallet(emu)["installed_regions"] == [] and wallet(emu)["state"] == "Waiting"
-
-
-def test_the_cipher_trust_group_does_not_break_clumio_tasks(emu, tmp_path):
-    """Issue 21 #8: module_defaults for group/ciphertrust.cckm.cckm used to give kms_post_process unsupported options."""
-    defaults = {"group/ciphertrust.cckm.cckm": {"host": emu.url, "username": "admin", "password": "admin"},
-                "group/ciphertrust.cckm.clumio": {"clumio_api_token": API_TOKEN, "clumio_url": emu.url}}
-    tasks = [{"name": "info", "ciphertrust.cckm.aws_key_info": {"kms": ["aws-kms"]}, "module_defaults": defaults},
-             dict(task("byok", version=3), module_defaults=defaults)]
-    run = run_playbook(tmp_path, tasks, {})
-    assert run.failed_tasks() == [] and run.result("byok")["request_type"] == "Create"

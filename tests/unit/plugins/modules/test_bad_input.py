@@ -1,24 +1,21 @@
-"""Bad input over every module's options: each case must fail, name the offending option(s), and write nothing.
+"""Bad input over every module's options, in-process: each case must fail, name the offending option(s), and write nothing.
 
-The cases run as tasks (``ignore_errors``) of three concurrent playbooks against one private emulator, once per
-session even under xdist (a file lock in the workers' shared temp directory); each case is then its own
-parametrized test reading its record, and one test checks that the emulator saw no write at all."""
+Each case runs against the emulator seeded with what valid tasks would find (a key, an EXTERNAL key without material, a
+template); the emulator must then have seen no write at all and hold exactly what it held before, and the result must
+hold no secret (the password, the Clumio token: run_tasks scans it). Figures go to docs/reliability.md.
+"""
 
-import fcntl
-import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from cckm_emulator.harness import Emulator, write_routes
 
-import reliability_report
-from playbooks import connection_env, run_playbook
+from module_runner import connection_env, run_tasks
+from tests import reliability_report
 
 PASSWORD = "Bad-Input-Pw1"
 CLUMIO_TOKEN = "clumio-test-token"
-URL = "@EMULATOR_URL@"  # replaced by the emulator's URL when the playbook is built
+URL = "@EMULATOR_URL@"  # replaced by the emulator's URL when the task is built
 WHERE = {"kms": "aws-kms", "region": "us-east-1"}
 EXISTING, EXTERNAL, TEMPLATE = "bi-existing", "bi-external", "bi-tpl"
 NEW = "bi-new"  # an alias no key has: a valid task with it would create a key
@@ -28,7 +25,6 @@ POST_PROCESS = dict(CLUMIO, account_native_id=ACCOUNT, aws_region="us-east-1")
 REGIONS = (("123456789012", "us-east-1"), ("123456789012", "us-west-2"), ("123456789012", "eu-west-1"), ("210987654321", "us-east-1"))
 HUGE = "x" * 10000
 CRON = "0 2 * * *"
-PLAYBOOKS = 3  # concurrent ansible-playbook runs sharing the table
 WRITE_ERROR = re.compile(r"(Failed to [^:]*: )?(POST|PUT|PATCH|DELETE) /\S+( failed|:)")  # an HTTP error answer to a write the module sent
 
 
@@ -217,10 +213,6 @@ CASES = {
 TABLE = [(module, case, options, names) for module, cases in CASES.items() for case, options, names in cases]
 
 
-def task_name(module, case):
-    return "%s: %s" % (module, case)
-
-
 def with_url(value, url):
     """The options with the URL placeholder replaced (the Clumio cases give clumio_url as an option)."""
     if isinstance(value, dict):
@@ -256,29 +248,6 @@ def ground_truth(emulator):
     }
 
 
-def run_table(tmp_path):
-    """Run every case against a fresh private emulator, the table split over a few concurrent playbooks."""
-    with Emulator("--job-delay", "0.05", "--password", PASSWORD, password=PASSWORD) as emulator:
-        seed(emulator)
-        before = ground_truth(emulator)
-        emulator.control("POST", "stats/reset")
-        tasks = [{"name": task_name(module, case), "ciphertrust.cckm." + module: with_url(options, emulator.url), "ignore_errors": True}
-                 for module, case, options, _names in TABLE]
-        env = connection_env(emulator, password=PASSWORD)
-        chunks = [(tmp_path / str(i), tasks[i::PLAYBOOKS]) for i in range(PLAYBOOKS)]
-        for directory, _tasks in chunks:
-            directory.mkdir()
-        with ThreadPoolExecutor(PLAYBOOKS) as pool:
-            runs = list(pool.map(lambda chunk: run_playbook(chunk[0], chunk[1], env, secrets=(CLUMIO_TOKEN,)), chunks))
-        routes = emulator.stats()["routes"]
-        after = ground_truth(emulator)
-    results = {record["task"]: {"status": record["status"], "msg": str(record["result"].get("msg", ""))}
-               for run in runs for record in run.records}
-    changed = sorted(name for name in before if before[name] != after[name])
-    # Any write at all is a bug: every case is invalid.
-    return {"results": results, "writes": write_routes(routes), "changed": changed, "output": "\n".join(run.output[-3000:] for run in runs)}
-
-
 def problems(result, names):
     """Why a case's record is not a clean rejection naming ``names`` ([] when it is)."""
     if result is None:
@@ -292,34 +261,23 @@ def problems(result, names):
     return found
 
 
-@pytest.fixture(scope="module")
-def outcome(tmp_path_factory, worker_id):
-    """The table's run, shared by the xdist workers through their common temp directory (run and recorded once)."""
-    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
-    with open(shared / "bad_input.lock", "w", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        cached = shared / "bad_input.json"
-        if cached.exists():
-            return json.loads(cached.read_text(encoding="utf-8"))
-        data = run_table(tmp_path_factory.mktemp("bad_input"))
-        failures = sum(bool(problems(data["results"].get(task_name(module, case)), names)) for module, case, _options, names in TABLE)
-        reliability_report.record("bad input: %d cases over %d modules" % (len(TABLE), len(CASES)), runs=PLAYBOOKS,
-                                  failures=failures + (1 if data["writes"] or data["changed"] else 0))
-        cached.write_text(json.dumps(data), encoding="utf-8")
-        return data
-
-
 def test_every_module_is_covered():
-    modules = sorted(path.stem for path in (Path(__file__).resolve().parents[2] / "plugins" / "modules").glob("*.py") if path.stem != "__init__")
+    modules = sorted(path.stem for path in (Path(__file__).resolve().parents[4] / "plugins" / "modules").glob("*.py") if path.stem != "__init__")
     assert sorted(CASES) == modules
 
 
-def test_nothing_was_written(outcome):  # pylint: disable=redefined-outer-name
-    assert outcome["writes"] == {}, outcome["writes"]
-    assert outcome["changed"] == [], outcome["changed"]
-
-
-@pytest.mark.parametrize("module, case, names", [(row[0], row[1], row[3]) for row in TABLE], ids=["%s-%s" % row[:2] for row in TABLE])
-def test_case_fails_naming_the_option(outcome, module, case, names):  # pylint: disable=redefined-outer-name
-    result = outcome["results"].get(task_name(module, case))
-    assert problems(result, names) == [], "%s\n%s" % (result, "" if result else outcome["output"])
+@pytest.mark.parametrize("module, case, options, names", TABLE, ids=["%s-%s" % row[:2] for row in TABLE])
+def test_case_fails_naming_the_option_and_writes_nothing(shared_emulator, module, case, options, names):
+    emulator = shared_emulator("--job-delay", "0.05", "--password", PASSWORD, password=PASSWORD)
+    seed(emulator)
+    before = ground_truth(emulator)
+    emulator.control("POST", "stats/reset")
+    task = {"name": case, "ciphertrust.cckm." + module: with_url(options, emulator.url), "ignore_errors": True}
+    run = run_tasks([task], env=connection_env(emulator, password=PASSWORD), secrets=(CLUMIO_TOKEN,))
+    record = run.records[0]
+    found = problems({"status": record["status"], "msg": str(record["result"].get("msg", ""))}, names)
+    writes = emulator.writes()
+    changed = sorted(name for name, value in ground_truth(emulator).items() if before[name] != value)  # any write at all is a bug
+    reliability_report.record("bad input: %d cases over %d modules" % (len(TABLE), len(CASES)), failures=int(bool(found or writes or changed)))
+    assert found == [], record["result"]
+    assert writes == {} and changed == [], (writes, changed)
