@@ -307,4 +307,3 @@ def list_connections(params, client):
             view["record"] = record
         found.append(view)
     return {"connections": found, "total": len(found)}
-

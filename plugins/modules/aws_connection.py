@@ -21,11 +21,11 @@ description:
     differs is sent.
   - B(Secrets are write-only.) CipherTrust Manager never returns O(secret_access_key) or
     O(iam_role_anywhere.private_key), so no run can tell whether the value given differs from the stored one.
-    O(update_secret) decides when they are sent, and so how RV(changed) is decided for them.
+    O(update_secret) decides when they are sent, and so how C(changed) is decided for them.
     With V(on_create) (the default) a secret is sent when the connection is created, and when O(access_key_id)
     changes (a new key ID needs its secret; for IAM Roles Anywhere, when a certificate or ARN field changes); it
     never causes a change by itself, so a rotated secret is not pushed.
-    With V(always) the secret is sent on every run, and every run reports RV(changed=true) (as amazon.aws modules do
+    With V(always) the secret is sent on every run, and every run reports C(changed=true) (as amazon.aws modules do
     for passwords with C(update_password=always)).
   - Secrets never appear in the result, the diff, warnings or error messages; in RV(actions) they are replaced by
     C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER), in the diff by C(********).
@@ -272,7 +272,7 @@ SPEC = ArgumentSpec(
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         "access_key_id": {"type": "str", "no_log": False},
         "secret_access_key": {"type": "str", "no_log": True},
-        "update_secret": {"type": "str", "choices": ["always", "on_create"], "default": "on_create"},
+        "update_secret": {"type": "str", "choices": ["always", "on_create"], "default": "on_create", "no_log": False},
         "assume_role_arn": {"type": "str"},
         "assume_role_external_id": {"type": "str"},
         "aws_region": {"type": "str"},
