@@ -1,5 +1,6 @@
 """aws_connection and aws_kms through ansible-playbook from an empty CipherTrust Manager (no connection, no KMS container):
-the first run creates both, the second changes nothing, and the connection's secret is in no output (-vvv, --diff)."""
+check mode plans both and writes nothing, the first run creates both, the second changes nothing, and the connection's
+secret is in no output (-vvv, --diff)."""
 
 from playbooks import connection_env, run_playbook
 
@@ -18,6 +19,10 @@ TASKS = [
 
 def test_a_bootstrap_from_nothing_converges_and_keeps_its_secret(emu, tmp_path):
     emu.reset(empty=True)
+    emu.control("POST", "stats/reset")
+    planned = run_playbook(tmp_path, TASKS, connection_env(emu), check=True, diff=True, secrets=(SECRET,))
+    assert planned.failed_tasks() == [] and planned.changed_tasks() == ["connection", "kms"] and emu.writes() == {}
+    assert "earlier task creates it" in planned.output   # check mode assumes the connection the task before creates
     first = run_playbook(tmp_path, TASKS, connection_env(emu), diff=True, verbosity=3, secrets=(SECRET,))
     assert first.failed_tasks() == [] and first.changed_tasks() == ["connection", "kms"]
     assert first.result("connection")["secret_updated"] is True

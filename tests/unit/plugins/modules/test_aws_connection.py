@@ -177,3 +177,12 @@ def test_info_lists_and_filters_without_secrets(emu, args, connection):
     assert [c["access_key_id"] for c in one["connections"]] == ["AKIAIOSFODNN7EXAMPLE"] and one["total"] == 1
     assert run_module(module("aws_connection_info"), dict(connection, name="nope"))["connections"] == []
     assert run_module(module("aws_connection_info"), dict(connection, cloud_name="aws-cn"))["total"] == 0
+
+
+def test_a_create_whose_answer_is_lost_is_found_not_sent_twice(emu, args):
+    emu.control("POST", "faults", {"rules": [{"method": "POST", "path": "/api/v1/connectionmgmt/services/aws/connections", "status": 503,
+                                              "phase": "after"}]})
+    created = run(args)
+    assert created["rc"] == 0 and created["changed"] is True, created
+    assert emu.stats()["routes"]["POST /api/v1/connectionmgmt/services/aws/connections"] == 1
+    assert stored(emu)["writes"] == 1 and run(args)["changed"] is False

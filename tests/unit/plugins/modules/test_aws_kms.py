@@ -172,3 +172,11 @@ def test_info_lists_and_resolves_connections(emu, args, connection):
     by_account = run_module(module("aws_kms_info"), dict(connection, account_id=ACCOUNT))
     assert [k["name"] for k in by_account["kms_containers"]] == ["prod-account"] and by_account["total"] == 1
     assert run_module(module("aws_kms_info"), dict(connection, name="nope"))["kms_containers"] == []
+
+
+def test_a_create_whose_answer_is_lost_is_found_not_sent_twice(emu, args):
+    emu.control("POST", "faults", {"rules": [{"method": "POST", "path": "/api/v1/cckm/aws/kms", "status": 503, "phase": "after"}]})
+    created = run(args)
+    assert created["rc"] == 0 and created["changed"] is True, created
+    assert emu.stats()["routes"]["POST /api/v1/cckm/aws/kms"] == 1 and record(emu) is not None
+    assert run(args)["changed"] is False
