@@ -116,12 +116,40 @@ REVOKE_REFRESH_TOKEN = Endpoint("POST", API + "/auth/revoke", "revoke the refres
                                 source="Thales PowerShell CipherTrustManager-Tokens.psm1 Revoke-CMToken: body token and client_id "
                                        "(or username and password); its answer to a token already revoked: assumed 404 or 400")
 
+# -- AWS connections (Connection Manager) ---------------------------------------------------------------------
+_CONNECTIONS = API + "/connectionmgmt/services/aws/connections"
+_TF_CONNECTION = "TF connections/resource_aws_connection.go"
+LIST_CONNECTIONS = Endpoint("GET", _CONNECTIONS, "list AWS connections",
+                            source="TF common/urls.go URL_AWS_CONNECTION, connections/data_source_aws_connection.go (filters id, name, "
+                                   "products, cloud_name, ...); PowerShell CipherTrustManager-ConnectionMgr-AWS.psm1 Find-CMAWSConnections")
+GET_CONNECTION = Endpoint("GET", _CONNECTIONS + "/{}", "read AWS connection", not_found="none",
+                          source=_TF_CONNECTION + " Read (GET by ID; secret_access_key is never returned)")
+CREATE_CONNECTION = Endpoint("POST", _CONNECTIONS, "create AWS connection", idempotent=False,
+                             source=_TF_CONNECTION + " Create (201); names are unique (PowerShell: 409), so a lost answer is found by name")
+UPDATE_CONNECTION = Endpoint("PATCH", _CONNECTIONS + "/{}", "update AWS connection",
+                             source=_TF_CONNECTION + " Update (fields given change; labels merge-patched, null deletes)")
+DELETE_CONNECTION = Endpoint("DELETE", _CONNECTIONS + "/{}", "delete AWS connection", not_found="none",
+                             source=_TF_CONNECTION + " Delete (a 404 means already gone)")
+
 # -- KMS containers --------------------------------------------------------------------------------------
+_TF_KMS = "TF cckm/aws/resource_aws_kms.go"
 LIST_KMS = _cckm("GET", "/kms", "list the CCKM KMS containers", source="DOC aws-api-fetch; TF resource_aws_kms.go")
+GET_KMS = _cckm("GET", "/kms/{}", "read KMS container", not_found="none", source=_TF_KMS + " Read (getAwsKms)")
+CREATE_KMS = _cckm("POST", "/kms", "create KMS container", idempotent=False,
+                   source=_TF_KMS + " Create (name, account_id, connection, regions, assume_role_*); names are unique (cckm-aws.md "
+                                    "11.15: 409), so a lost answer is found by name")
+UPDATE_KMS = _cckm("PATCH", "/kms/{}", "update KMS container", source=_TF_KMS + " Update (connection, regions replace, assume_role_*)")
+DELETE_KMS = _cckm("DELETE", "/kms/{}", "delete KMS container", not_found="none",
+                   source=_TF_KMS + " Delete; its answer while keys exist: unknown (emulator flag kms_delete_with_keys)")
+UPDATE_KMS_ACLS = _cckm("POST", "/kms/{}/update-acls", "update the ACLs of KMS container", idempotent=True,
+                        source="TF cckm/aws/resource_aws_acls.go applyAcls, cckm/acls/acls.go (permit true adds the actions, false "
+                               "removes them: sending it twice is harmless)")
 
 # -- keys -------------------------------------------------------------------------------------------------
 LIST_KEYS = _cckm("GET", "/keys", "list AWS keys", source="DOC aws-api-fetch (filters); seed 001")
 GET_KEY = _cckm("GET", "/keys/{}", "read key", not_found="none", source="DOC aws-api-fetch; TF resource_aws_key.go Read")
+FORGET_KEY = _cckm("DELETE", "/keys/{}", "remove from CCKM the record of key", permission="keydelete", not_found="none",
+                   source="cckm-aws.md 11.16 (DELETE keys/{id} removes only the CCKM record; the AWS key stays)")
 CREATE_KEY = _cckm("POST", "/keys", "create key", permission="keycreate",
                    source="TF resource_aws_key.go Create (aws_param, kms, region); a lost answer is found by alias (assumed unique)")
 

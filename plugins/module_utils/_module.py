@@ -56,8 +56,8 @@ def lifecycle(resource, check_mode, diff, no_log_values):
         record=after.record if after else None,
     )
     if diff:
-        result["diff"] = {"before": masked(resource.diff_view(before.view if before else None)),
-                          "after": masked(resource.diff_view(after.view if after else None))}
+        before_diff, after_diff = resource.diff_pair(before, after, actions)
+        result["diff"] = {"before": masked(before_diff), "after": masked(after_diff)}
     return result
 
 

@@ -98,6 +98,11 @@ class Resource:
         """The fields ``--diff`` shows."""
         return view
 
+    def diff_pair(self, before, after, actions):
+        """(before, after) as ``--diff`` shows them: by default the diff_view of each side; a resource with write-only
+        fields (secrets) adds a masked marker for what was sent."""
+        return (self.diff_view(before.view if before else None), self.diff_view(after.view if after else None))
+
     def changed(self, before, after, actions, predicted):
         return bool(actions)
 

@@ -26,6 +26,7 @@ def parse_args(argv=None):
     parser.add_argument("--clumio-token", default="clumio-test-token", help="bearer token the Clumio API accepts")
     parser.add_argument("--admins-naming", choices=ADMINS_NAMINGS, default="hyphen", help="how templates report key_admins on reads")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--empty", action="store_true", help="start (and reset) with no AWS connection and no KMS container")
     parser.add_argument("--profile", choices=PROFILES, default="strict",
                         help="strict: answer as the evidence says the real product does (FIDELITY.md); lenient: as before the review")
     parser.add_argument("--fidelity", action="append", default=[], metavar="FLAG=ANSWER",
@@ -48,7 +49,7 @@ def main(argv=None):
     try:
         config = EmulatorConfig(username=args.username, password=args.password, token_ttl=args.token_ttl, fault_rate=args.fault_rate,
                                 latency_ms=args.latency_ms, seed=args.seed, job_delay=args.job_delay, clumio_token=args.clumio_token,
-                                admins_naming=args.admins_naming, verbose=args.verbose, profile=args.profile,
+                                admins_naming=args.admins_naming, verbose=args.verbose, empty=args.empty, profile=args.profile,
                                 fidelity=_fidelity(args.fidelity))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

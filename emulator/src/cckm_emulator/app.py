@@ -43,10 +43,11 @@ class Emulator:
         self.clumio_module = _load_clumio()
         self.clumio = self.clumio_module.ClumioState() if self.clumio_module else None
 
-    def reset(self):
-        """``POST /_emulator/reset``: CLI settings, empty state, no faults, zero stats, fresh Clumio state."""
+    def reset(self, empty=None):
+        """``POST /_emulator/reset``: CLI settings, empty state, no faults, zero stats, fresh Clumio state (``empty``: not even the
+        seeded connections and KMS containers; by default as ``--empty`` says)."""
         self.config.restore()
-        self.state.reset()
+        self.state.reset(empty)
         self.faults.reset()
         self.stats.reset()
         if self.clumio is not None:

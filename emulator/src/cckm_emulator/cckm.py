@@ -10,11 +10,13 @@ import functools
 import flask
 from werkzeug.datastructures import MultiDict
 
-from . import jobs, keys, scheduler, templates
+from . import containers, jobs, keys, scheduler, templates
+from .state import seed_kms_record
 from .common import ApiError, AwsConflict, Body, Lister, bad_request, not_found
 
 API = "/api/v1/cckm/aws"
 SCHEDULER = "/api/v1/scheduler/job-configs"
+CONNECTIONS = "/api/v1/connectionmgmt/services/aws/connections"
 VIEW = ("view", "viewnative", "viewbyok", "viewhyokkey")
 #: key action -> permission (anything else needs keyupdate)
 ACTION_PERMISSIONS = {"schedule-deletion": ("keydelete",), "cancel-deletion": ("keycanceldelete",),
@@ -90,6 +92,45 @@ def create_blueprint(emu):
     @route(f"{API}/kms/<path:ref>", ["GET"])
     def get_kms(_body, ref):
         return keys.find_kms(state, ref)
+
+    # KMS writes are CipherTrust administration (no CCKM ACL permission names them): none checked, like the scheduler
+    @route(f"{API}/kms", ["POST"], permissions=())
+    def create_kms(body):
+        return containers.create_kms(state, emu.config, body, seed_kms_record), 201
+
+    @route(f"{API}/kms/<path:ref>", ["PATCH"], permissions=())
+    def patch_kms(body, ref):
+        return containers.patch_kms(state, emu.config, keys.find_kms(state, ref), body)
+
+    @route(f"{API}/kms/<path:ref>", ["DELETE"], permissions=())
+    def delete_kms(_body, ref):
+        containers.delete_kms(state, emu.config, keys.find_kms(state, ref))
+
+    @route(f"{API}/kms/<path:ref>/update-acls", ["POST"], permissions=())
+    def update_kms_acls(body, ref):
+        return containers.update_acls(state, emu.config, keys.find_kms(state, ref), body)
+
+    # -- AWS connections (Connection Manager) ------------------------------------------------
+
+    @route(CONNECTIONS, ["POST"], permissions=())
+    def create_connection(body):
+        return containers.create_connection(state, body), 201
+
+    @route(CONNECTIONS, ["GET"], permissions=())
+    def list_connections(_body):
+        return containers.list_connections(state, _args())
+
+    @route(f"{CONNECTIONS}/<path:ref>", ["GET"], permissions=())
+    def get_connection(_body, ref):
+        return containers.find_connection(state, ref)
+
+    @route(f"{CONNECTIONS}/<path:ref>", ["PATCH"], permissions=())
+    def patch_connection(body, ref):
+        return containers.patch_connection(state, containers.find_connection(state, ref), body)
+
+    @route(f"{CONNECTIONS}/<path:ref>", ["DELETE"], permissions=())
+    def delete_connection(_body, ref):
+        containers.delete_connection(state, containers.find_connection(state, ref))
 
     # -- keys ----------------------------------------------------------------------------------
 

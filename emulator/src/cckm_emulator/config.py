@@ -28,6 +28,9 @@ FIDELITY = {
     "template_push_job": ("elsewhere", "bulk"),        # a verified template's push job: not readable at /bulkjob, or a bulk job (row 3)
     "post_process_wallet": ("moves", "moves", "still"),  # post-process changes the wallet's fields, or not (row 16, unknown)
     "revoke_unknown": (404, 400),                      # auth/revoke of a token already revoked or unknown (PowerShell; unknown)
+    "kms_connection_ref": ("name", "as_sent"),         # a KMS record's connection: the connection's name, or what was sent (TF; unknown)
+    "kms_delete_with_keys": ("refused", "cascade"),    # DELETE kms/{id} while it holds keys (unknown, cckm-aws.md 12)
+    "acl_view_actions": ("added", "as_sent"),          # update-acls adds viewnative/viewbyok by itself (TF aws_acl docs; which: unknown)
 }
 PROFILES = ("strict", "lenient")
 
@@ -47,6 +50,7 @@ class EmulatorConfig:
     admins_naming: str = "hyphen"
     verbose: bool = False
     profile: str = "strict"
+    empty: bool = False        # start (and reset) with no connection and no KMS container
     fidelity: dict = dataclasses.field(default_factory=dict)   # flag -> answer, overriding the profile
 
     #: the fields ``POST /_emulator/config`` may change, with the type each is coerced to

@@ -5,7 +5,7 @@ No authentication, never counted in stats, never faulted or delayed. Documented 
 
 import flask
 
-from . import keys
+from . import containers, keys
 from .common import Body, bad_request
 
 CONTROL_PREFIX = "/_emulator"
@@ -46,8 +46,14 @@ def create_blueprint(emu):
 
     @route("/reset", ["POST"])
     def reset():
-        emu.reset()
+        body = _body()
+        emu.reset(body.flag("empty") if body.raw("empty") is not None else None)
         return _json({"status": "reset"})
+
+    @route("/connections/secrets", ["GET"])
+    def connection_secrets():
+        with state.lock:
+            return _json(containers.secret_fingerprints(state))
 
     @route("/stats", ["GET"])
     def stats():

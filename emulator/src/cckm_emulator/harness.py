@@ -122,10 +122,11 @@ class Emulator:
         """The answer this emulator gives where the sources disagree (its profile, FIDELITY.md)."""
         return self.control("GET", "/_emulator/config")["fidelity"][flag]
 
-    def reset(self):
-        """Empty state, no faults, zero stats, CLI settings."""
+    def reset(self, empty=None):
+        """Empty state, no faults, zero stats, CLI settings; ``empty=True``: no connection and no KMS container either
+        (``None``: as the server's ``--empty`` flag says)."""
         self._token = None
-        return self.control("POST", "reset")
+        return self.control("POST", "reset", None if empty is None else {"empty": bool(empty)})
 
     def stats(self):
         """``{"requests": N, "routes": {...}}``."""

@@ -19,6 +19,7 @@ DEMO_PASSWORD = "Demo-Passw0rd"
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cckm_emulator.run", description=__doc__.splitlines()[0])
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a generated CA (passed as CIPHERTRUST_CA_FILE)")
+    parser.add_argument("--empty", action="store_true", help="start with no AWS connection and no KMS container (a bootstrap from nothing)")
     parser.add_argument("--seed-keys", type=int, default=0, help="create this many keys in KMS aws-kms, us-east-1 first")
     parser.add_argument("--seed-aws-keys", type=int, default=0,
                         help="create this many keys directly in AWS (us-east-1), unknown to CCKM until a sync")
@@ -30,7 +31,10 @@ def main(argv=None):
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give the command to run after --")
-    with Emulator("--password", DEMO_PASSWORD, *(["--tls"] if args.tls else []), password=DEMO_PASSWORD) as emulator:
+    if args.empty and args.seed_keys:
+        parser.error("--seed-keys needs the seeded KMS container aws-kms, which --empty leaves out")
+    flags = (["--tls"] if args.tls else []) + (["--empty"] if args.empty else [])
+    with Emulator("--password", DEMO_PASSWORD, *flags, password=DEMO_PASSWORD) as emulator:
         if args.seed_keys:
             emulator.control("POST", "/_emulator/cckm/keys",
                              {"count": args.seed_keys, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "demo-"})

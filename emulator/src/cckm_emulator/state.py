@@ -11,6 +11,7 @@ import uuid
 
 from .aws import AwsKms
 from .common import metadata
+from .containers import seed_connection
 
 #: the KMS containers every fresh emulator has (cckm-aws.md 3 and the brief)
 SEED_KMS = (
@@ -21,7 +22,7 @@ _ID_NAMESPACE = uuid.UUID("6f1c2a52-7d1e-4b7e-9a57-4c4d5e6f7a8b")
 
 
 def seed_kms_record(spec):
-    """A KMS record (cckm-aws.md 3.2) with an id stable across resets, derived from its name."""
+    """A KMS record (cckm-aws.md 3.2) with an id stable across resets, derived from its name (new ones get a random id)."""
     kms_id = str(uuid.uuid5(_ID_NAMESPACE, "kms/" + spec["name"]))
     record = metadata("aws-kms", kms_id)
     record.update(name=spec["name"], account_id=spec["account_id"], connection=spec["connection"], regions=list(spec["regions"]),
@@ -39,6 +40,8 @@ class State:
         self.aws = AwsKms(canonical_policies=lambda: config.is_strict("policy_forms"))
         self.generation = 0
         self.kms = {}
+        self.connections = {}  # AWS connections (Connection Manager), without their secrets
+        self.secrets = {}      # connection id -> its write-only secrets (never answered)
         self.keys = {}
         self.key_index = {}
         self.templates = {}
@@ -53,12 +56,18 @@ class State:
         self.fail_regions = {}
         self.reset()
 
-    def reset(self):
-        """Empty state with only the seeded KMS containers; pending background work is orphaned."""
+    def reset(self, empty=None):
+        """Empty state with only the seeded connections and KMS containers (none at all when ``empty``, by default the
+        ``--empty`` flag); pending background work is orphaned."""
+        empty = self.config.empty if empty is None else empty
         with self.lock:
             self.generation += 1
             self.aws.reset()
-            self.kms = {record["id"]: record for record in map(seed_kms_record, SEED_KMS)}
+            self.connections.clear()
+            self.secrets.clear()
+            self.kms = {} if empty else {record["id"]: record for record in map(seed_kms_record, SEED_KMS)}
+            for name in sorted({spec["connection"] for spec in SEED_KMS} if not empty else ()):
+                seed_connection(self, name)
             for mapping in (self.keys, self.key_index, self.templates, self.bulk_jobs, self.sync_jobs, self.job_configs,
                             self.rotations, self.fail_keys, self.fail_regions, self.enabled_at, self.push_jobs):
                 mapping.clear()

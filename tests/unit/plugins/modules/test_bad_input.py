@@ -37,7 +37,57 @@ def without(options, *names):
 
 
 # (case id, module, options, option names the failure message must contain)
+CONN = {"name": "bi-conn", "access_key_id": "AKIABADINPUT0001", "secret_access_key": "bad-input-secret-1"}
+KMS = {"name": "bi-kms", "connection": "aws-connection", "account_id": "444455556666", "regions": ["us-east-1"]}
+
 CASES = {
+    "aws_connection": [
+        ("name_missing", without(CONN, "name"), ["name"]),
+        ("name_blank", dict(CONN, name="  "), ["name"]),
+        ("access_key_id_without_secret", without(CONN, "secret_access_key"), ["access_key_id", "secret_access_key"]),
+        ("iam_role_anywhere_and_access_key", dict(CONN, iam_role_anywhere={"anywhere_role_arn": "a", "certificate": "c", "private_key": "p",
+                                                                           "profile_arn": "p", "trust_anchor_arn": "t"}),
+         ["iam_role_anywhere", "access_key_id"]),
+        ("iam_role_anywhere_incomplete", {"name": "bi-conn", "iam_role_anywhere": {"anywhere_role_arn": "a"}}, ["certificate"]),
+        ("external_id_without_role", dict(CONN, assume_role_external_id="x"), ["assume_role_external_id", "assume_role_arn"]),
+        ("cloud_name_not_in_choices", dict(CONN, cloud_name="azure"), ["cloud_name"]),
+        ("sts_not_in_choices", dict(CONN, aws_sts_regional_endpoints="global"), ["aws_sts_regional_endpoints"]),
+        ("products_not_in_choices", dict(CONN, products=["cckm", "vault"]), ["products"]),
+        ("update_secret_not_in_choices", dict(CONN, update_secret="sometimes"), ["update_secret"]),
+        ("labels_list", dict(CONN, labels=[1, 2]), ["labels"]),
+        ("labels_empty_name", dict(CONN, labels={"": "x"}), ["labels"]),
+        ("absent_in_use", {"name": "aws-connection", "state": "absent"}, ["aws-kms"]),
+        ("unsupported_option", dict(CONN, colour="red"), ["colour"]),
+    ],
+    "aws_connection_info": [
+        ("cloud_name_not_in_choices", {"cloud_name": "azure"}, ["cloud_name"]),
+        ("include_record_not_bool", {"include_record": "perhaps"}, ["include_record"]),
+        ("unsupported_option", {"colour": "red"}, ["colour"]),
+    ],
+    "aws_kms": [
+        ("name_missing", without(KMS, "name"), ["name"]),
+        ("account_id_not_12_digits", dict(KMS, account_id="12345"), ["account_id"]),
+        ("account_id_unicode_digits", dict(KMS, account_id="\u0661" * 12), ["account_id"]),
+        ("regions_not_regions", dict(KMS, regions=["mars-east-1x"]), ["regions"]),
+        ("regions_repeated", dict(KMS, regions=["us-east-1", "us-east-1"]), ["regions"]),
+        ("create_without_connection", without(KMS, "connection"), ["connection"]),
+        ("create_without_account_id", without(KMS, "account_id"), ["account_id"]),
+        ("unknown_connection", dict(KMS, connection="no-such-connection"), ["connection"]),
+        ("acl_without_principal", dict(KMS, acls=[{"actions": ["keycreate"]}]), ["user_id", "group"]),
+        ("acl_user_and_group", dict(KMS, acls=[{"user_id": "u", "group": "g", "actions": ["keycreate"]}]), ["user_id", "group"]),
+        ("acl_action_not_in_choices", dict(KMS, acls=[{"group": "g", "actions": ["fly"]}]), ["actions"]),
+        ("acl_actions_missing", dict(KMS, acls=[{"group": "g"}]), ["actions"]),
+        ("account_id_changed", {"name": "aws-kms", "account_id": "999999999999"}, ["account_id"]),
+        ("region_with_keys_removed", {"name": "aws-kms", "regions": ["us-west-2"]}, ["regions"]),
+        ("absent_with_keys", {"name": "aws-kms", "state": "absent"}, ["force"]),
+        ("external_id_without_role", dict(KMS, assume_role_external_id="x"), ["assume_role_external_id", "assume_role_arn"]),
+        ("force_not_bool", dict(KMS, state="absent", force="yes please"), ["force"]),
+        ("unsupported_option", dict(KMS, colour="red"), ["colour"]),
+    ],
+    "aws_kms_info": [
+        ("include_record_not_bool", {"include_record": "perhaps"}, ["include_record"]),
+        ("unsupported_option", {"colour": "red"}, ["colour"]),
+    ],
     "aws_key": [
         ("tags_string", key(tags="not-a-dict"), ["tags"]),
         ("tags_list", key(tags=[1, 2]), ["tags"]),
@@ -243,6 +293,9 @@ def ground_truth(emulator):
         "bulk_jobs": listed("cckm/aws/bulkjob"),
         "sync_jobs": listed("cckm/aws/synchronization-jobs"),
         "schedules": listed("scheduler/job-configs"),
+        "kms": listed("cckm/aws/kms"),
+        "connections": listed("connectionmgmt/services/aws/connections"),
+        "connection_secrets": emulator.control("GET", "connections/secrets"),
         "wallets": clumio["wallets"],
         "post_process_calls": clumio["post_process_calls"],
     }

@@ -34,6 +34,10 @@ def unknown_before(actions, check, real):
 
 
 CASES = {
+    "aws_connection create": ("aws_connection", lambda emu: {"name": "parity-conn", "access_key_id": "AKIAPARITY", "secret_access_key": "parity-secret-1",
+                                                             "labels": {"a": "1"}}),
+    "aws_kms create with acls": ("aws_kms", lambda emu: {"name": "parity-kms", "connection": "aws-connection", "account_id": "444455556666",
+                                                         "regions": ["us-east-1"], "acls": [{"group": "g", "actions": ["keycreate"]}]}),
     "aws_key create": ("aws_key", lambda emu: {"kms": "aws-kms", "region": "us-east-1", "alias": "parity", "description": "d",
                                                "aliases": ["parity-2"], "tags": {"a": "1"}, "enabled": False,
                                                "auto_rotation": True, "rotation_period_days": 100}),
@@ -74,7 +78,8 @@ def test_a_synchronization_run_is_planned_as_a_job_start(emu, connection):
     assert check["changed"] is False and check["resource"]["id"] is None and real["resource"]["id"] == real["job_id"]
 
 
-@pytest.mark.parametrize("name, args", [("aws_key_info", {"kms": ["aws-kms"]}), ("aws_policy_template_info", {})])
+@pytest.mark.parametrize("name, args", [("aws_key_info", {"kms": ["aws-kms"]}), ("aws_policy_template_info", {}), ("aws_connection_info", {}),
+                                        ("aws_kms_info", {})])
 def test_read_only_modules_return_no_actions(emu, connection, name, args):
     result = run_module(module(name), dict(connection, **args), check=True)
     assert result["rc"] == 0 and result["changed"] is False and result["actions"] == []

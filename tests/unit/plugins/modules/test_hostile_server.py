@@ -175,3 +175,22 @@ def test_plain_http_to_another_machine_is_warned_about(case):
                                                  "retries": 0, "timeout": 2})
     assert any("CipherTrust Manager is reached over plain http://" in w for w in result["warnings"]), result
     case("blast radius", result)
+
+
+CONNECTIONS = "/api/v1/connectionmgmt/services/aws/connections"
+LEAKED = "leaked-secret-the-server-sent-9d1"
+
+
+def test_a_server_that_answers_a_connection_secret_never_gets_it_shown(server, case):
+    record = {"id": "00000000-0000-4000-8000-000000000001", "name": "c1", "access_key_id": "AKIA1", "secret_access_key": LEAKED,
+              "description": "d", "labels": {}, "products": ["cckm"], "is_role_anywhere": False,
+              "iam_role_anywhere": {"anywhere_role_arn": "", "private_key": LEAKED + "-pk"}}
+    server.answer("GET", CONNECTIONS, json_answer({"total": 1, "resources": [record]}))
+    server.answer("GET", CONNECTIONS + "/" + record["id"], json_answer(record))
+    given = connection(server, name="c1", access_key_id="AKIA1", secret_access_key="given-secret-2b7")
+    result = run_module(module("aws_connection"), given, diff=True)
+    assert result["rc"] == 0 and result["changed"] is False, result
+    assert case("hostile server", result, server, secrets=(LEAKED, LEAKED + "-pk", "given-secret-2b7")) == 0
+    info = run_module(module("aws_connection_info"), connection(server, name="c1", include_record=True))
+    assert info["rc"] == 0 and info["total"] == 1, info
+    assert case("hostile server", info, server, secrets=(LEAKED, LEAKED + "-pk")) == 0

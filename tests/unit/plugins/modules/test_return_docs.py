@@ -5,7 +5,9 @@ import importlib
 import pytest
 import yaml
 
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._connection import connection_view
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import key_view, managed_view
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms_container import kms_view
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._post_process import view as wallet_view
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._sync import job_view, schedule_view
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import template_view
@@ -22,6 +24,10 @@ def returned(module, *path):
 
 
 @pytest.mark.parametrize("module, path, fields", [
+    ("aws_connection", ("resource",), set(connection_view({}))),
+    ("aws_connection_info", ("connections",), set(connection_view({})) | {"record"}),
+    ("aws_kms", ("resource",), set(kms_view({}))),
+    ("aws_kms_info", ("kms_containers",), set(kms_view({})) | {"record"}),
     ("aws_key", ("resource",), set(managed_view(KEY))),
     ("aws_key_info", ("aws_keys",), set(key_view(KEY)) | {"record"}),
     ("aws_policy_template", ("resource",), set(template_view({}))),
