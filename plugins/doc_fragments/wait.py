@@ -22,8 +22,8 @@ options:
     default: 600
   wait_sleep:
     description:
-      - The longest pause between two status reads while waiting. Reads start 0.1 seconds apart and the pause
-        doubles up to this, so that short jobs are seen done at once and long ones cost few reads.
+      - The longest pause between two status reads while waiting. Reads are 0.1 seconds apart for the first second,
+        then the pause doubles up to this, so that short jobs are seen done at once and long ones cost few reads.
     type: float
     default: 2
 """

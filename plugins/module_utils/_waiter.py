@@ -13,6 +13,7 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import Wa
 
 
 FIRST_PAUSE = 0.1
+FAST_PHASE = 1.0
 
 
 class Waiter:
@@ -33,8 +34,9 @@ class Waiter:
     def wait(self, timeout, interval, first=None):
         """Return the first result for which ``done`` holds; ``first`` is a result already in hand.
 
-        Reads start FIRST_PAUSE apart and the pause doubles up to ``interval`` (wait_sleep): a job that takes 0.2 s
-        is seen done after about 0.3 s, not after a whole ``interval``, and a long one costs few reads (issue 18).
+        Reads are FIRST_PAUSE apart for the first FAST_PHASE seconds, then the pause doubles up to ``interval``
+        (wait_sleep): a job that takes 0.5 s is seen done within 0.1 s of its end, not after a whole ``interval``,
+        and a long one costs few reads (issue 18).
         """
         start = self._clock()
         pause = min(FIRST_PAUSE, interval)
@@ -44,6 +46,7 @@ class Waiter:
             if elapsed >= timeout:
                 raise WaitTimeout(self.what, elapsed, result, self.describe(result))
             self._sleep(max(0.0, min(pause, timeout - elapsed)))
-            pause = min(pause * 2, interval)
+            if self._clock() - start >= FAST_PHASE:
+                pause = min(pause * 2, interval)
             result = self.fetch()
         return result

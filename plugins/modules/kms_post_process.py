@@ -94,7 +94,7 @@ options:
     default: 60
   wait_sleep:
     description:
-      - The longest pause between two reads of the wallet while waiting (reads start 0.1 seconds apart and the pause doubles).
+      - The longest pause between two reads of the wallet while waiting (reads are 0.1 seconds apart for the first second, then the pause doubles).
     type: float
     default: 2
 notes:
