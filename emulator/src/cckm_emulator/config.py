@@ -28,6 +28,9 @@ FIDELITY = {
     "template_push_job": ("elsewhere", "bulk"),        # a verified template's push job: not readable at /bulkjob, or a bulk job (row 3)
     "post_process_wallet": ("moves", "moves", "still"),  # post-process changes the wallet's fields, or not (row 16, unknown)
     "revoke_unknown": (404, 400),                      # auth/revoke of a token already revoked or unknown (PowerShell; unknown)
+    "rotation_params_read": ("aw_param", "aws_param"),  # rotation job params read back with TF's aw_param, or as sent (assumed)
+    "rotation_job_record": ("flagged", "cleared"),     # a detached key keeps job_config_id and shows rotation_job_enabled, or is cleared
+    "upload_failure": ("keeps", "rollback"),           # upload-key whose import fails leaves a PendingImport key, or none (assumed)
 }
 PROFILES = ("strict", "lenient")
 
