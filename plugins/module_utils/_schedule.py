@@ -21,6 +21,7 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import Op
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import looks_like_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
 
+ROTATION_OPERATION = "cckm_key_rotation"
 # Five cron fields (minute hour day month weekday): numbers, names, * / , - ? only; checked before the scheduler is written.
 CRON = re.compile(r"[0-9A-Za-z*/,?-]+(\s+[0-9A-Za-z*/,?-]+){4}")
 
