@@ -173,10 +173,10 @@ options:
     description:
       - Key material to import into an V(EXTERNAL) key that has none (V(PendingImport)); nothing is done when the key
         already has material.
+      - A key created with O(import_material) is an V(EXTERNAL) key; O(origin) may be left unset (any other value is an error).
       - When the key does not exist yet and O(import_material.source_key) is given, the key is created with that material in
-        one call (CCKM C(POST upload-key), as the Thales Terraform provider's C(upload_key) does); O(origin) may then be left
-        unset (it is V(EXTERNAL)). Without O(import_material.source_key) the key is created with O(origin=EXTERNAL), then its
-        material is imported (two calls).
+        one call (CCKM C(POST upload-key), as the Thales Terraform provider's C(upload_key) does). Without
+        O(import_material.source_key) it is created, then its material is imported (two calls).
       - A create whose answer is lost is looked up by alias; a key found without its material then gets it imported, so the
         task never creates a second key.
     type: dict

@@ -380,6 +380,11 @@ def plan(current, desired):
     if current is None:
         if not desired.get("alias"):
             raise OptionError(("id", "alias"), "key %s not found; to create a key give kms, region and alias" % desired.get("id"))
+        if desired.get("import_material"):
+            # material at creation means an EXTERNAL key (TF: "EXTERNAL ... is the default for import operations")
+            if desired.get("origin") not in (None, "EXTERNAL"):
+                raise OptionError(("import_material", "origin"), "import_material needs an EXTERNAL key; origin is %s" % desired["origin"])
+            desired = dict(desired, origin="EXTERNAL")
         create = _upload_action(desired) if uploads(desired) else _create_action(desired)
         return _run_planners(None, desired, [create])
     _check_create_only(current, desired)
