@@ -301,7 +301,15 @@ EXAMPLES = r"""
       key_expiration: true
       valid_to: "2027-07-03T14:24:00Z"
 
-- name: Rotate the key with CCKM every Saturday (the schedule comes from aws_key_rotation_schedule)
+- name: A CCKM rotation schedule, every Saturday at 09:00
+  ciphertrust.cckm.aws_key_rotation_schedule:
+    host: "{{ cm_host }}"
+    username: "{{ cm_username }}"
+    password: "{{ cm_password }}"
+    name: weekly-rotation
+    run_at: "0 9 * * sat"
+
+- name: Rotate the key with CCKM on that schedule
   ciphertrust.cckm.aws_key:
     host: "{{ cm_host }}"
     username: "{{ cm_username }}"
