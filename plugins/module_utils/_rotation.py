@@ -96,9 +96,9 @@ class RotationSchedule(ScheduleResource):
         if self.attached and not self.params.get("detach_keys"):
             names = ", ".join(subject(v) for v in self.attached[:SHOWN_KEYS])
             more = "" if len(self.attached) <= SHOWN_KEYS else " and %d more" % (len(self.attached) - SHOWN_KEYS)
-            raise OptionError(("state", "detach_keys"), "%d key(s) are attached to schedule %s (%s%s): detach them (aws_key rotation_job "
-                              "state=absent), or set detach_keys=true to detach them first" % (len(self.attached), shown(self.schedule["name"]),
-                                                                                                 names, more))
+            message = ("%d key(s) are attached to schedule %s (%s%s): detach them (aws_key rotation_job state=absent), or set "
+                       "detach_keys=true to detach them first" % (len(self.attached), shown(self.schedule["name"]), names, more))
+            raise OptionError(("state", "detach_keys"), message)
         return super().delete_action(before)
 
     def plan(self, before):

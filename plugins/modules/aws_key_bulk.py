@@ -18,7 +18,7 @@ description:
     job fails the task (O(fail_on_key_error)).
   - Settings CCKM has no bulk job for (O(auto_rotation), O(rotation_period_days), O(tags), O(description), O(rotation_job)) are
     converged as M(ciphertrust.cckm.aws_key) converges them, with each key's own calls, O(concurrency) keys at a
-    time, in one process: the same plan, check mode and per-key results as the bulk jobs.
+    time, in one process, with the same plan, check mode and per-key results as the bulk jobs.
   - Can also cancel running bulk jobs (O(cancel_job_ids)).
 author:
   - CipherTrust CCKM collection maintainers (@ciphertrust-cckm)

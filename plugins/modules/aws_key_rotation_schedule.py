@@ -11,7 +11,7 @@ short_description: Manage a CCKM key rotation schedule (a scheduler job configur
 version_added: 0.1.0
 description:
   - Keeps one CipherTrust Manager scheduler job configuration of operation C(cckm_key_rotation) as desired state, identified by
-    O(name): created when missing, updated where it differs, deleted with O(state=absent).
+    O(name), which is created when missing, updated where it differs and deleted with O(state=absent).
   - Keys are attached to the schedule with the O(ciphertrust.cckm.aws_key#module:rotation_job) option of
     M(ciphertrust.cckm.aws_key) (or M(ciphertrust.cckm.aws_key_bulk)); CCKM then rotates them each time the schedule runs.
   - This is CCKM's scheduled rotation (a new key or new key material from a key source), not AWS's own automatic rotation

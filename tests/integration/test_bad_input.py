@@ -265,9 +265,9 @@ def seed(emulator):
         assert response.status_code == 201, response.text
     response = emulator.api("POST", "cckm/aws/templates", json={"name": TEMPLATE, "kms": "aws-kms", "key_users": ["bob"]})
     assert response.status_code == 201, response.text
+    sync_params = {"cloud_name": "aws", "synchronize_all": True}
     for name, operation, params in ((ROTATION, "cckm_key_rotation", {"cckm_key_rotation_params": {"cloud_name": "aws"}}),
-                                    (SYNC_SCHEDULE, "cckm_synchronization", {"cckm_synchronization_params": {"cloud_name": "aws",
-                                                                                                              "synchronize_all": True}})):
+                                    (SYNC_SCHEDULE, "cckm_synchronization", {"cckm_synchronization_params": sync_params})):
         response = emulator.api("POST", "scheduler/job-configs", json=dict({"name": name, "operation": operation, "run_at": CRON}, **params))
         assert response.status_code == 201, response.text
     external = emulator.api("GET", "cckm/aws/keys", params={"alias": EXTERNAL}).json()["resources"][0]

@@ -3,7 +3,7 @@ through the bootstrap role, as the Clumio BYOK step uses it), detached and the s
 a real run, then a second run that changes nothing (strict emulator unless $CCKM_EMULATOR_PROFILE says otherwise).
 """
 
-from playbooks import connection_env, role_task, run_playbook
+from playbooks import connection_env, run_playbook
 
 WHERE = {"kms": "aws-kms", "region": "us-east-1"}
 SCHEDULE = {"name": "weekly-rotation", "run_at": "0 9 * * sat", "expiration": "365d", "retain_alias": True}
@@ -42,15 +42,14 @@ def test_schedule_upload_and_attach_converge_in_check_mode_then_once_then_never_
 def test_detach_then_remove_the_schedule_and_bad_input_is_refused_before_any_write(emu, tmp_path):
     env = connection_env(emu)
     run_playbook(tmp_path, TASKS[:2], env)
-    refused = run_playbook(tmp_path, [{"name": "remove", "ciphertrust.cckm.aws_key_rotation_schedule": {"name": "weekly-rotation",
-                                                                                                       "state": "absent"}}], env, expect_rc=2)
+    remove = {"name": "weekly-rotation", "state": "absent"}
+    refused = run_playbook(tmp_path, [{"name": "remove", "ciphertrust.cckm.aws_key_rotation_schedule": remove}], env, expect_rc=2)
     assert "1 key(s) are attached to schedule 'weekly-rotation'" in refused.result("remove")["msg"]
     emu.control("POST", "stats/reset")
+    bad_source = dict(BYOK, rotation_job={"name": "weekly-rotation", "key_source": "vault"})
     bad = run_playbook(tmp_path, [{"name": "bad period", "ciphertrust.cckm.aws_key_rotation_schedule": dict(SCHEDULE, expire_in="soon"),
                                    "ignore_errors": True},
-                                  {"name": "bad source", "ciphertrust.cckm.aws_key": dict(BYOK, rotation_job={"name": "weekly-rotation",
-                                                                                                               "key_source": "vault"}),
-                                   "ignore_errors": True}], env)
+                                  {"name": "bad source", "ciphertrust.cckm.aws_key": bad_source, "ignore_errors": True}], env)
     assert bad.failed_tasks() == ["bad period", "bad source"] and emu.writes() == {}
     assert "expire_in: 'soon' is not a period" in bad.result("bad period")["msg"]
     assert "key_source" in bad.result("bad source")["msg"]

@@ -93,8 +93,8 @@ def test_another_run_uploading_the_alias_between_our_read_and_our_upload_is_conv
 
     def racing_read(self):
         before = read(self)
-        other = emu.api("POST", "cckm/aws/upload-key", json={"kms": "aws-kms", "region": "us-east-1", "source_key_identifier": "clumio-material",
-                                                              "aws_param": {"Alias": "clumio-byok"}})
+        body = {"kms": "aws-kms", "region": "us-east-1", "source_key_identifier": "clumio-material", "aws_param": {"Alias": "clumio-byok"}}
+        other = emu.api("POST", "cckm/aws/upload-key", json=body)
         assert other.status_code == 201, other.text
         return before
 
@@ -116,7 +116,8 @@ def test_without_a_source_key_the_key_is_created_then_given_material(emu, connec
 
 @pytest.mark.parametrize("options, message", [
     ({"origin": "AWS_KMS"}, "import_material, origin: import_material needs an EXTERNAL key; origin is AWS_KMS"),
-    ({"import_material": {"source_key": "m", "key_expiration": True}}, "key_expiration is True but all of the following are missing: valid_to found in import_material"),
+    ({"import_material": {"source_key": "m", "key_expiration": True}},
+     "key_expiration is True but all of the following are missing: valid_to found in import_material"),
     ({"key_material": "absent"}, "parameters are mutually exclusive: import_material|key_material"),
 ])
 def test_bad_upload_input_fails_before_any_write(emu, connection, options, message):
