@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import OptionError, shown
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import NotFound, OptionError, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import looks_like_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
 
@@ -147,7 +147,12 @@ class ScheduleResource(Resource):
     def apply(self, before, actions):
         config = None
         for action in actions:
-            config = action.send(self.client, landed=self._find if action.name == "create" else None, subject=self.schedule["name"])
+            try:
+                config = action.send(self.client, landed=self._find if action.name == "create" else None, subject=self.schedule["name"])
+            except NotFound:
+                if not action.removes:
+                    raise
+                # a DELETE retried after its answer was lost finds the configuration gone: deleted, as wanted
         return (None if actions[-1].removes else Snapshot(config, self.view(config))), actions
 
     def diff_view(self, view):

@@ -75,6 +75,16 @@ def test_a_lost_create_answer_is_found_by_name_never_a_second_schedule(emu, conn
     assert emu.api("GET", "scheduler/job-configs", params={"name": "weekly-rotation"}).json()["total"] == 1
 
 
+def test_a_lost_delete_answer_retried_into_a_404_counts_as_deleted(emu, connection):
+    schedule(connection)
+    emu.control("POST", "faults", {"rules": [{"method": "DELETE", "path": "/api/v1/scheduler/job-configs/{id}", "status": 503, "phase": "after"}]})
+    emu.control("POST", "stats/reset")
+    result = schedule(connection, state="absent")
+    assert result["rc"] == 0 and result["changed"] is True and result["resource"] is None, result
+    assert emu.stats()["routes"]["DELETE /api/v1/scheduler/job-configs/{id}"] == 2  # retried (idempotent), then 404
+    assert emu.api("GET", "scheduler/job-configs", params={"name": "weekly-rotation"}).json()["total"] == 0
+
+
 def test_a_key_is_attached_moved_and_detached_each_idempotent_in_check_mode_as_in_a_real_run(emu, connection):
     weekly = schedule(connection)["resource"]["id"]
     daily = schedule(connection, name="daily-rotation", run_at="0 1 * * *")["resource"]["id"]
