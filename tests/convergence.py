@@ -76,11 +76,14 @@ def snapshot(emu):
                          mr_type=mrc.get("MultiRegionKeyType"), primary=(mrc.get("PrimaryKey") or {}).get("Region"),
                          replicas=sorted(r["Region"] for r in mrc.get("ReplicaKeys") or []))
             state["aws"].setdefault("%s/%s" % (account, names[key["Arn"]]), []).append(_rename(truth, names))
+    configs = emu.api("GET", "scheduler/job-configs", params={"limit": -1}).json()["resources"]
+    config_names = {config["id"]: config["name"] for config in configs}
     for record in emu.api("GET", "cckm/aws/keys", params={"limit": -1}).json()["resources"]:
         aws_param = record.get("aws_param") or {}
+        attached = record.get("job_config_id") if record.get("rotation_job_enabled") is not False else None
         entry = (names[record["id"]], record["region"], record["kms"], aws_param.get("KeyState"), bool(record.get("gone")),
                  record.get("key_material_origin"), bool(record.get("rotated_at")),
-                 tuple((name, tuple(sorted(record.get(name) or []))) for name in POLICY_LISTS))
+                 tuple((name, tuple(sorted(record.get(name) or []))) for name in POLICY_LISTS), config_names.get(attached, attached))
         state["cckm"][_rename(repr(entry), names)] += 1
     for template in emu.api("GET", "cckm/aws/templates", params={"limit": -1}).json()["resources"]:
         lists = {name: sorted(template.get(name) or template.get(name.replace("_", "-")) or []) for name in POLICY_LISTS}
@@ -93,9 +96,9 @@ def snapshot(emu):
         state["bulk_jobs"][repr(entry)] += 1
     for job in emu.api("GET", "cckm/aws/synchronization-jobs", params={"limit": -1}).json()["resources"]:
         state["sync_jobs"][repr((job.get("kms"), job.get("regions"), job["overall_status"], job.get("detailed_status")))] += 1
-    for config in emu.api("GET", "scheduler/job-configs", params={"limit": -1}).json()["resources"]:
+    for config in configs:
         state["schedules"].setdefault(config["name"], []).append({k: config.get(k) for k in (
-            "operation", "run_at", "description", "disabled", "cckm_synchronization_params")})
+            "operation", "run_at", "description", "disabled", "cckm_synchronization_params", "cckm_key_rotation_params", "job_config_params")})
     clumio = emu.control("GET", "clumio/wallets")
     for wallet in clumio["wallets"]:
         regions = {region: {k: v for k, v in record.items() if k != "updated_at"} for region, record in wallet["post_process_regions"].items()}

@@ -699,3 +699,91 @@ def test_scheduler_strict_profile_takes_kms_ids_and_reads_back_job_config_params
     assert "cckm_synchronization_params" not in created
     patched = ok(emu.api("PATCH", f"scheduler/job-configs/{created['id']}", {"cckm_synchronization_params": {"kms": [kms_id]}}))
     assert patched["job_config_params"]["cloud_name"] == "aws"
+
+
+# -- rotation schedules, rotation jobs on keys, upload-key ---------------------------------------------------
+
+ROTATION = {"name": "weekly-rotation", "operation": "cckm_key_rotation", "run_at": "0 9 * * sat", "run_on": "any",
+            "cckm_key_rotation_params": {"cloud_name": "aws", "expiration": "2d", "aws_param": {"retain_alias": True}}}  # TF docs example
+
+
+@pytest.mark.parametrize("answer", ["aw_param", "aws_param"])
+def test_rotation_schedules_validate_their_params_and_read_them_back(emu, answer):
+    """TF cm/resource_scheduler.go: cloud_name aws/oci, expiration/expire_in as Xd/Yh, aws_param {retain_alias, rotate_material};
+    reads under job_config_params, the AWS options under TF's aw_param or as sent (FIDELITY.md rotation_params_read)."""
+    emu.control("POST", "config", {"fidelity": {"scheduler_params": "job_config_params", "rotation_params_read": answer}})
+    path = "scheduler/job-configs"
+    created = ok(emu.api("POST", path, ROTATION), 201)
+    assert created["job_config_params"] == {"cloud_name": "aws", "expiration": "2d", "expire_in": "",
+                                            answer: {"retain_alias": True, "rotate_material": False}}
+    for bad in ({"expiration": "2 days"}, {"expire_in": "6m"}, {"cloud_name": "azure"}, {"aws_param": {"retain_alias": "yes"}}):
+        body = dict(ROTATION, name="bad", cckm_key_rotation_params=dict(ROTATION["cckm_key_rotation_params"], **bad))
+        error(emu.api("POST", path, body), 400, "NCERRBadRequest")
+    patched = ok(emu.api("PATCH", f"{path}/{created['id']}", {"cckm_key_rotation_params": {"expire_in": "6h", "aws_param": {"rotate_material": True}}}))
+    assert patched["job_config_params"] == {"cloud_name": "aws", "expiration": "2d", "expire_in": "6h",
+                                            answer: {"retain_alias": True, "rotate_material": True}}
+    bare = ok(emu.api("POST", path, {"name": "bare", "operation": "cckm_key_rotation", "run_at": "0 1 * * *"}), 201)  # DOC: optional
+    assert "job_config_params" not in bare and "cckm_key_rotation_params" not in bare
+    emu.control("POST", "config", {"fidelity": {"scheduler_params": "as_sent"}})
+    assert ok(emu.api("GET", f"{path}/{created['id']}"))["cckm_key_rotation_params"]["aws_param"] == {"retain_alias": True, "rotate_material": True}
+
+
+@pytest.mark.parametrize("answer", ["flagged", "cleared"])
+def test_rotation_jobs_attach_move_and_detach_keys(emu, answer):
+    """DOC aws-api-rotate / aws-api-disabling; DOC res-params-klcm (job_config_id, disable_encrypt_on_auto_rotate);
+    what a detach leaves on the record is the rotation_job_record flag."""
+    emu.control("POST", "config", {"fidelity": {"rotation_job_record": answer}})
+    weekly = ok(emu.api("POST", "scheduler/job-configs", ROTATION), 201)
+    daily = ok(emu.api("POST", "scheduler/job-configs", dict(ROTATION, name="daily", run_at="0 1 * * *")), 201)
+    sync = ok(emu.api("POST", "scheduler/job-configs", {"name": "sync", "operation": "cckm_synchronization", "run_at": "0 1 * * *",
+                                                        "cckm_synchronization_params": {"cloud_name": "aws", "synchronize_all": True}}), 201)
+    key = create_key(emu, "rotated")
+    assert key["job_config_id"] == "" and key.get("rotation_job_enabled", False) is False
+    attached = action(emu, key, "enable-rotation-job", {"job_config_id": weekly["id"], "auto_rotate_disable_encrypt": True,
+                                                        "auto_rotate_key_source": "local"})
+    assert attached["job_config_id"] == weekly["id"] and attached["disable_encrypt_on_auto_rotate"] is True
+    assert ("rotation_job_enabled" in attached) is (answer == "flagged") and attached.get("rotation_job_enabled", True) is True
+    assert emu.control("GET", "cckm/rotation-jobs")["keys"][key["id"]]["auto_rotate_key_source"] == "local"
+    moved = action(emu, key, "enable-rotation-job", {"job_config_id": daily["id"], "auto_rotate_key_source": "ciphertrust"})  # TF's name
+    assert moved["job_config_id"] == daily["id"] and moved["disable_encrypt_on_auto_rotate"] is False
+    assert ok(emu.api("GET", KEYS, params={"rotation_job_enabled": "true"}))["total"] == 1
+    error(action(emu, key, "enable-rotation-job", {"job_config_id": sync["id"]}, status=400), 400, "NCERRBadRequest", "cckm_key_rotation")
+    error(action(emu, key, "enable-rotation-job", {"job_config_id": "00000000-0000-0000-0000-00000000beef"}, status=404), 404,
+          "NCERRResourceNotFound")
+    error(action(emu, key, "enable-rotation-job", {"job_config_id": weekly["id"], "auto_rotate_key_source": "vault"}, status=400), 400,
+          "NCERRBadRequest", "auto_rotate_key_source")
+    error(action(emu, key, "enable-rotation-job", {"job_config_id": weekly["id"], "auto_rotate_disable_encrypt": True,
+                                                   "auto_rotate_disable_encrypt_on_all_accounts": True}, status=400), 400, "NCERRBadRequest",
+          "mutually exclusive")
+    error(action(emu, key, "enable-rotation-job", {}, status=400), 400, "NCERRBadRequest", "job_config_id")
+    detached = action(emu, key, "disable-rotation-job")
+    if answer == "flagged":
+        assert detached["rotation_job_enabled"] is False and detached["job_config_id"] == daily["id"]  # the stale id stays
+    else:
+        assert detached["job_config_id"] == "" and "rotation_job_enabled" not in detached
+    assert ok(emu.api("GET", KEYS, params={"rotation_job_enabled": "true"}))["total"] == 0
+    assert action(emu, key, "disable-rotation-job")["id"] == key["id"]  # detaching a detached key is accepted (assumed)
+    assert key["id"] not in emu.control("GET", "cckm/rotation-jobs")["keys"]
+
+
+@pytest.mark.parametrize("answer", ["keeps", "rollback"])
+def test_upload_key_needs_a_source_key_and_a_failed_import_leaves_what_the_flag_says(emu, answer):
+    """TF resource_aws_key.go uploadKey (UploadAWSKeyPayloadJSON); DOC aws-api-upload (source_key_identifier required)."""
+    emu.control("POST", "config", {"fidelity": {"upload_failure": answer}})
+    body = {"kms": "aws-kms", "region": "us-east-1", "source_key_identifier": "cm-key", "source_key_tier": "local", "key_expiration": False,
+            "aws_param": {"Alias": "byok", "Description": "BYOK", "ValidTo": "", "Origin": "EXTERNAL"}, "key_admins": ["alice"]}
+    error(emu.api("POST", "cckm/aws/upload-key", dict(body, source_key_identifier="")), 400, "NCERRBadRequest", "source_key_identifier")
+    uploaded = ok(emu.api("POST", "cckm/aws/upload-key", body), 201)
+    assert (uploaded["aws_param"]["Origin"], uploaded["aws_param"]["KeyState"], uploaded["key_material_origin"]) == ("EXTERNAL", "Enabled", "cckm")
+    assert uploaded["key_admins"] == ["alice"] and uploaded["aws_param"]["Alias"] == ["alias/byok"]
+    expiring = ok(emu.api("POST", "cckm/aws/upload-key", dict(body, key_expiration=True, aws_param=dict(
+        body["aws_param"], Alias="byok-2", ValidTo="2030-07-03T14:24:00Z"))), 201)
+    assert expiring["aws_param"]["ExpirationModel"] == "KEY_MATERIAL_EXPIRES"
+    emu.control("POST", "fail-uploads", {"aliases": ["byok-3"], "message": "source key cm-key cannot be exported"})
+    error(emu.api("POST", "cckm/aws/upload-key", dict(body, aws_param=dict(body["aws_param"], Alias="byok-3"))), 400, "NCERRBadRequest",
+          "cannot be exported")
+    left = ok(emu.api("GET", KEYS, params={"alias": "byok-3"}))["resources"]
+    if answer == "keeps":
+        assert [k["aws_param"]["KeyState"] for k in left] == ["PendingImport"]
+    else:
+        assert left == [] and not any(k["Aliases"] == ["alias/byok-3"] for k in emu.aws_keys())

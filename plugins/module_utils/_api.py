@@ -152,6 +152,9 @@ FORGET_KEY = _cckm("DELETE", "/keys/{}", "remove from CCKM the record of key", p
                    source="cckm-aws.md 11.16 (DELETE keys/{id} removes only the CCKM record; the AWS key stays)")
 CREATE_KEY = _cckm("POST", "/keys", "create key", permission="keycreate",
                    source="TF resource_aws_key.go Create (aws_param, kms, region); a lost answer is found by alias (assumed unique)")
+UPLOAD_KEY = _cckm("POST", "/upload-key", "create (uploading its key material) key", permission="keyupload",
+                   source="TF resource_aws_key.go uploadKey (UploadAWSKeyPayloadJSON: the create fields, source_key_identifier, "
+                          "source_key_tier, key_expiration, aws_param.ValidTo); DOC aws-api-upload; a lost answer is found by alias")
 
 
 def _key_action(name, action, permission="keyupdate", idempotent=True, source="DOC aws-api-update; TF resource_aws_key.go"):
@@ -184,6 +187,11 @@ SCHEDULE_DELETION = _key_action("schedule-deletion", "schedule deletion of key",
 CANCEL_DELETION = _key_action("cancel-deletion", "cancel the deletion of key", permission="keycanceldelete", idempotent=False)
 IMPORT_MATERIAL = _key_action("import-material", "import key material into key", permission="keymaterialimport", idempotent=False,
                               source="seed 004; TF resource_aws_key_import_material.go")
+ENABLE_ROTATION_JOB = _key_action("enable-rotation-job", "attach a rotation schedule to key",
+                                  source="DOC aws-api-rotate (job_config_id, auto_rotate_*); TF resource_aws_key.go enableKeyRotationJob "
+                                         "(also how it moves a key to another job); permission: assumed")
+DISABLE_ROTATION_JOB = _key_action("disable-rotation-job", "detach the rotation schedule from key",
+                                   source="DOC aws-api-disabling (no body); TF resource_aws_key.go disableKeyRotationJob; permission: assumed")
 DELETE_MATERIAL = _key_action("delete-material", "delete the key material of key", permission="keymaterialdelete", idempotent=False,
                               source="seed 004")
 
@@ -213,6 +221,8 @@ CANCEL_SYNC_JOB = _cckm("POST", "/synchronization-jobs/{}/cancel", "cancel synch
 # -- scheduler job configurations -------------------------------------------------------------------------------
 _SCHEDULER = API + "/scheduler/job-configs"
 LIST_JOB_CONFIGS = Endpoint("GET", _SCHEDULER, "list scheduler job configurations", source="TF cm/resource_scheduler.go")
+GET_JOB_CONFIG = Endpoint("GET", _SCHEDULER + "/{}", "read scheduler job configuration", not_found="none",
+                          source="TF cm/resource_scheduler.go Read (GetById)")
 CREATE_JOB_CONFIG = Endpoint("POST", _SCHEDULER, "create scheduler job configuration", idempotent=False,
                              source="TF cm/resource_scheduler.go (names are unique: a lost answer is found by name)")
 UPDATE_JOB_CONFIG = Endpoint("PATCH", _SCHEDULER + "/{}", "update scheduler job configuration", source="TF cm/resource_scheduler.go")

@@ -72,6 +72,19 @@ WAIT = ArgumentSpec({
 })
 
 
+# aws_key and aws_key_bulk: attach keys to a CCKM rotation schedule (doc fragment rotation_job; DOC aws-api-rotate)
+ROTATION_JOB = {"type": "dict", "options": {
+    "name": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "key_source": {"type": "str", "no_log": False, "choices": ["local", "ciphertrust", "dsm", "hsm-luna", "external-cm"]},
+    "disable_encrypt": {"type": "bool"},
+    "disable_encrypt_on_all_accounts": {"type": "bool"},
+    "domain_id": {"type": "str"},
+    "partition_id": {"type": "str"},
+    "external_cm_domain_id": {"type": "str"},
+}, "required_if": [("state", "present", ("name",))], "mutually_exclusive": [("disable_encrypt", "disable_encrypt_on_all_accounts")]}
+
+
 def check_range(params, name, low, high):
     """AWS limits of a number option, checked before the first write rather than refused halfway through."""
     value = params.get(name)

@@ -7,8 +7,8 @@
 
 Keys are resolved with paged list calls, only keys not already in the desired state are sent, in jobs of
 at most 100 keys of one AWS account; each job is one action, and all jobs of a step are started before
-any is waited for. Settings no bulk job exists for (automatic rotation, its period, tags, description) are
-planned per key with aws_key's planner and sent per key, ``concurrency`` keys at a time (issue 18).
+any is waited for. Settings no bulk job exists for (automatic rotation, its period, tags, description, the CCKM
+rotation schedule) are planned per key with aws_key's planner and sent per key, ``concurrency`` keys at a time (issue 18).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api, _jobs
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import PENDING_WINDOW_DAYS, check_range
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, NotFound, OptionError
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.apply import apply as apply_key
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.apply import apply as apply_key, rotation_job_choice
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.desired import desired_from_params
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.plan import plan as plan_key
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import LIST_FILTERS, key_view, list_keys, list_records, subject
@@ -37,7 +37,9 @@ EFFECTS = {"cancelkeydeletion": {"key_state": "Disabled", "enabled": False}, "en
            "schedulekeydeletion": {"key_state": "PendingDeletion", "enabled": False}}
 DONE = ("Success", "unchanged", "started", "planned")
 # Settings with no bulk operation: each key gets aws_key's own calls for them.
-SETTINGS = ("auto_rotation", "rotation_period_days", "tags", "description")
+SETTINGS = ("auto_rotation", "rotation_period_days", "tags", "description", "rotation_job")
+# Setting -> the fields of the key view it manages (what the diff shows)
+SETTING_FIELDS = {"rotation_job": ("rotation_job_id", "rotation_job_disable_encrypt")}
 ROTATION_STEPS = ("enable-auto-rotation", "disable-auto-rotation")
 CONCURRENCY = (1, 32)
 
@@ -208,6 +210,7 @@ class BulkResource(Resource):
         check_range(params, "concurrency", *CONCURRENCY)
         self.settings = desired_settings(params)
         self.template = None
+        self.rotation_job = None
         self.template_id = self.template_account = None
         self.jobs = []
         self.results = {}
@@ -224,6 +227,8 @@ class BulkResource(Resource):
                                   "previous_state": v["key_state"], "operations": [], "result": blocked(v, self.params["state"]) or "unchanged"}
                         for v in views}
         self.names = {v["id"]: subject(v) for v in views}
+        if self.settings is not None and views:
+            self.rotation_job = rotation_job_choice(self.client, self.settings)
         return Snapshot(None, views)
 
     def plan(self, before):
@@ -284,6 +289,8 @@ class BulkResource(Resource):
     def predict(self, before, actions):
         if self.template is not None:
             self.template.warn_if_missing(self.warn)
+        if self.rotation_job is not None:
+            self.rotation_job.warn_if_missing(self.warn)
         for action in actions:
             for key_id in _targets(action):
                 self.results[key_id]["result"] = "planned"
@@ -292,6 +299,8 @@ class BulkResource(Resource):
     def apply(self, before, actions):
         if self.template is not None:
             self.template.require()
+        if self.rotation_job is not None:
+            self.rotation_job.require()
         params, results = self.params, self.results
         for op in STEPS:
             step = [a for a in actions if a.name == op]
@@ -357,7 +366,7 @@ class BulkResource(Resource):
     def diff_view(self, view):
         """{key id: its key state (and template, and settings, when given)} over the targeted keys."""
         fields = ("key_state", "policy_template_id") if self.params.get("policy_template") else ("key_state",)
-        fields += tuple(name for name in SETTINGS if self.params.get(name) is not None)
+        fields += tuple(field for name in SETTINGS if self.params.get(name) is not None for field in SETTING_FIELDS.get(name, (name,)))
         return {key["id"]: {name: key.get(name) for name in fields} for key in view or []}
 
 

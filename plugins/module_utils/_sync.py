@@ -11,17 +11,14 @@ every CipherTrust version (the job record itself carries no counts).
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api, _jobs
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, CckmError, NotFound, OptionError, already_running, shown
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, CckmError, NotFound, OptionError, already_running
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import list_keys
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._schedule import ScheduleResource, base_body, base_view, config_params
 
 SCHEDULE_OPERATION = "cckm_synchronization"
-# Five cron fields (minute hour day month weekday): numbers, names, * / , - only; checked before the scheduler is written.
-CRON = re.compile(r"[0-9A-Za-z*/,-]+(\s+[0-9A-Za-z*/,-]+){4}")
 
 
 class SyncFailed(CckmError):
@@ -232,9 +229,7 @@ def _schedule_body(scope, schedule):
         params["synchronize_all"] = True
     else:
         params["kms"] = sorted(r["id"] for r in scope.kms_records)
-    return {"name": schedule["name"], "operation": SCHEDULE_OPERATION, "run_at": schedule["run_at"],
-            "description": schedule.get("description") or "", "disabled": bool(schedule.get("disabled")),
-            "cckm_synchronization_params": params}
+    return dict(base_body(schedule, SCHEDULE_OPERATION), cckm_synchronization_params=params)
 
 
 def schedule_view(config, kms_records=()):
@@ -246,64 +241,32 @@ def schedule_view(config, kms_records=()):
     """
     if not config:
         return None
-    params = dict(config.get("job_config_params") or config.get("cckm_synchronization_params") or {})
+    params = config_params(config, "cckm_synchronization_params")
     ids = {r.get("name"): r.get("id") for r in kms_records}
     params = {"cloud_name": params.get("cloud_name") or "aws", "kms": sorted(ids.get(ref, ref) for ref in params.get("kms") or []),
               "synchronize_all": bool(params.get("synchronize_all"))}
-    return {"id": config.get("id"), "name": config.get("name"), "run_at": config.get("run_at"),
-            "description": config.get("description") or "", "disabled": bool(config.get("disabled")),
-            "cckm_synchronization_params": params}
+    return dict(base_view(config), cckm_synchronization_params=params)
 
 
-class SyncSchedule(Resource):
+class SyncSchedule(ScheduleResource):
     """aws_sync schedule: one scheduler job configuration that runs the sync periodically (or none)."""
 
+    operation = SCHEDULE_OPERATION
+    params_key = "cckm_synchronization_params"
+
     def __init__(self, params, client, warn):
-        super().__init__(params, client, warn)
-        schedule = self.schedule = params["schedule"]
         if params.get("regions"):
             raise OptionError(("schedule", "regions"), "a scheduled synchronization covers whole KMS containers; remove regions")
-        if schedule["state"] == "present":
-            if not schedule.get("run_at"):
-                raise OptionError("schedule.run_at", "a cron expression is required when the schedule is present")
-            if not CRON.fullmatch(schedule["run_at"].strip()):
-                raise OptionError("schedule.run_at", "%s is not a cron expression with five fields, like '0 2 * * *'" % shown(schedule["run_at"]))
-
-    def _find(self):
-        name = self.schedule["name"]
-        return _api.LIST_JOB_CONFIGS.find(self.client, {"name": name}, lambda c: c.get("name") == name)
-
-    def read(self):
-        existing = self._find()
+        super().__init__(params, client, warn, params["schedule"])
         self.kms_records = ()
-        if self.schedule["state"] == "present":
-            scope = Scope.from_params(self.client, self.params)
-            self.kms_records = scope.kms_records or ()
-            self.desired = _schedule_body(scope, self.schedule)
-        return Snapshot(existing, schedule_view(existing, self.kms_records)) if existing else None
 
-    def plan(self, before):
-        name = self.schedule["name"]
-        if self.schedule["state"] == "absent":
-            return [Action("delete", _api.DELETE_JOB_CONFIG, None, "delete schedule %s" % name, ids=[before.view["id"]], removes=True)] if before else []
-        wanted = schedule_view(self.desired)
-        if before is None:
-            return [Action("create", _api.CREATE_JOB_CONFIG, self.desired, "create schedule %s" % name, wanted)]
-        if dict(before.view, id=None) == wanted:
-            return []
-        changes = {k: v for k, v in self.desired.items() if k not in ("name", "operation")}
-        # TF blanks cloud_name on update (it cannot change); sent as created, the rest of the parameters
-        changes["cckm_synchronization_params"] = {k: v for k, v in changes["cckm_synchronization_params"].items() if k != "cloud_name"}
-        return [Action("update", _api.UPDATE_JOB_CONFIG, changes, "update schedule %s" % name, dict(wanted, id=before.view["id"]),
-                       ids=[before.view["id"]])]
+    def desired_body(self):
+        scope = Scope.from_params(self.client, self.params)
+        self.kms_records = scope.kms_records or ()
+        return _schedule_body(scope, self.schedule)
 
-    def apply(self, before, actions):
-        action = actions[0]
-        config = action.send(self.client, landed=self._find if action.name == "create" else None, subject=self.schedule["name"])
-        return (None if action.name == "delete" else Snapshot(config, schedule_view(config, self.kms_records))), actions
-
-    def diff_view(self, view):
-        return {k: v for k, v in view.items() if k != "id"} if view else {}
+    def view(self, config):
+        return schedule_view(config, self.kms_records)
 
 
 def sync_resource(params, client, warn):

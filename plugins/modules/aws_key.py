@@ -173,12 +173,19 @@ options:
     description:
       - Key material to import into an V(EXTERNAL) key that has none (V(PendingImport)); nothing is done when the key
         already has material.
+      - A key created with O(import_material) is an V(EXTERNAL) key; O(origin) may be left unset (any other value is an error).
+      - When the key does not exist yet and O(import_material.source_key) is given, the key is created with that material in
+        one call (CCKM C(POST upload-key), as the Thales Terraform provider's C(upload_key) does). Without
+        O(import_material.source_key) it is created, then its material is imported (two calls).
+      - A create whose answer is lost is looked up by alias; a key found without its material then gets it imported, so the
+        task never creates a second key.
     type: dict
     suboptions:
       source_key:
         description:
-          - Name or ID of the CipherTrust key whose material is imported.
-          - May be omitted with O(import_material.source_key_tier=local); CCKM then uses (or creates) a local key.
+          - Name or ID of the CipherTrust key whose material is imported (or uploaded, for a new key).
+          - May be omitted with O(import_material.source_key_tier=local) on an existing key; CCKM then uses (or creates) a
+            local key.
         type: str
       source_key_tier:
         description: Where the source key lives.
@@ -209,6 +216,7 @@ options:
     type: str
 extends_documentation_fragment:
   - ciphertrust.cckm.connection
+  - ciphertrust.cckm.rotation_job
   - ciphertrust.cckm.wait
   - ciphertrust.cckm.attributes
   - ciphertrust.cckm.attributes.CHECK_MODE_FULL
@@ -216,12 +224,15 @@ notes:
   - The no-change run of a key identified by O(kms), O(region) and O(alias) costs two requests (authentication and one
     list request); a O(policy_template) given by name adds one.
   - A create whose answer is lost (time-out, 5xx) is retried only after looking the key up by alias, so retries never
-    create a second key.
+    create a second key; the same holds for a create with uploaded material (O(import_material)).
+  - O(rotation_job) costs one more request (resolving the schedule); an attach or detach whose answer is lost is judged by
+    reading the key again, never sent twice blindly.
   - O(state=absent) does not remove CCKM's record; AWS deletes the key when the pending window ends.
   - With O(wait=true), new replicas (O(replica_regions)) are waited for until AWS has finished creating them, so a
     O(primary_region) change in the same task can use them. There is nothing else to wait for.
 seealso:
   - module: ciphertrust.cckm.aws_key_info
+  - module: ciphertrust.cckm.aws_key_rotation_schedule
   - name: CCKM AWS key APIs
     description: Thales documentation of the key life cycle API.
     link: https://thalesdocs.com/ctp/cm/latest/reference/cckmapi/aws-apis/aws-kclm-apis/index.html
@@ -276,6 +287,51 @@ EXAMPLES = r"""
     origin: EXTERNAL
     import_material:
       source_key_tier: local
+
+- name: A BYOK key created with the material of a CipherTrust key, in one call (upload-key)
+  ciphertrust.cckm.aws_key:
+    host: "{{ cm_host }}"
+    username: "{{ cm_username }}"
+    password: "{{ cm_password }}"
+    kms: aws-kms
+    region: us-west-2
+    alias: clumio-byok
+    import_material:
+      source_key: clumio-byok-material
+      key_expiration: true
+      valid_to: "2027-07-03T14:24:00Z"
+
+- name: A CCKM rotation schedule, every Saturday at 09:00
+  ciphertrust.cckm.aws_key_rotation_schedule:
+    host: "{{ cm_host }}"
+    username: "{{ cm_username }}"
+    password: "{{ cm_password }}"
+    name: weekly-rotation
+    run_at: "0 9 * * sat"
+
+- name: Rotate the key with CCKM on that schedule
+  ciphertrust.cckm.aws_key:
+    host: "{{ cm_host }}"
+    username: "{{ cm_username }}"
+    password: "{{ cm_password }}"
+    kms: aws-kms
+    region: us-west-2
+    alias: clumio-byok
+    rotation_job:
+      name: weekly-rotation
+      key_source: local
+      disable_encrypt: true
+
+- name: Detach the key from its rotation schedule
+  ciphertrust.cckm.aws_key:
+    host: "{{ cm_host }}"
+    username: "{{ cm_username }}"
+    password: "{{ cm_password }}"
+    kms: aws-kms
+    region: us-west-2
+    alias: clumio-byok
+    rotation_job:
+      state: absent
 
 - name: A multi-Region key replicated to two regions
   ciphertrust.cckm.aws_key:
@@ -433,6 +489,12 @@ resource:
     key_material_origin:
       description: Where the key material came from (V(native), V(cckm), V(unknown)).
       type: str
+    rotation_job_id:
+      description: ID of the CCKM rotation schedule the key is attached to (O(rotation_job)); null when none.
+      type: str
+    rotation_job_disable_encrypt:
+      description: Whether the old key stops encrypting after a scheduled rotation; null when the key has no rotation schedule.
+      type: bool
 actions:
   description:
     - The CCKM calls made, or in check mode the calls a real run would make, in order.
@@ -469,7 +531,7 @@ diff:
       type: dict
 """
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import WAIT, ArgumentSpec
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import ROTATION_JOB, WAIT, ArgumentSpec
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.apply import KeyResource
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
@@ -515,6 +577,7 @@ SPEC = ArgumentSpec(
             "valid_to": {"type": "str"},
         }, "required_if": [("key_expiration", True, ("valid_to",))]},
         "key_material": {"type": "str", "choices": ["absent"], "no_log": False},
+        "rotation_job": ROTATION_JOB,
         "replica_regions": _STRINGS,
         "primary_region": {"type": "str"},
     },

@@ -16,7 +16,7 @@ description:
     at most 100 keys of one AWS account; all jobs of a step are started before they are waited for.
   - Nothing to do means C(changed=false) and no job. Every key's outcome is returned; any key that failed inside a
     job fails the task (O(fail_on_key_error)).
-  - Settings CCKM has no bulk job for (O(auto_rotation), O(rotation_period_days), O(tags), O(description)) are
+  - Settings CCKM has no bulk job for (O(auto_rotation), O(rotation_period_days), O(tags), O(description), O(rotation_job)) are
     converged as M(ciphertrust.cckm.aws_key) converges them, with each key's own calls, O(concurrency) keys at a
     time, in one process, with the same plan, check mode and per-key results as the bulk jobs.
   - Can also cancel running bulk jobs (O(cancel_job_ids)).
@@ -76,7 +76,7 @@ options:
     type: str
   concurrency:
     description:
-      - How many keys get their own calls (for the settings above) at the same time, 1 to 32.
+      - How many keys get their own calls (for the settings above and O(rotation_job)) at the same time, 1 to 32.
     type: int
     default: 8
   pending_window_days:
@@ -102,6 +102,7 @@ options:
     elements: str
 extends_documentation_fragment:
   - ciphertrust.cckm.connection
+  - ciphertrust.cckm.rotation_job
   - ciphertrust.cckm.wait
   - ciphertrust.cckm.attributes
   - ciphertrust.cckm.attributes.CHECK_MODE_FULL
@@ -111,7 +112,8 @@ attributes:
     support: full
     details:
       - The diff is keyed by the CCKM ID of every targeted key; each entry holds the key's C(key_state), plus its
-        C(policy_template_id) when O(policy_template) is given, before the task and after it (predicted in check mode).
+        C(policy_template_id) when O(policy_template) is given and the settings given (O(rotation_job) as C(rotation_job_id)
+        and C(rotation_job_disable_encrypt)), before the task and after it (predicted in check mode).
 notes:
   - Needs the C(keybulkoperation) permission (CCKM ACL) on the KMS containers.
   - Check mode returns the exact plan (keys, operations and number of jobs) and the same RV(actions) as a real run,
@@ -156,6 +158,17 @@ EXAMPLES = r"""
     rotation_period_days: 365
     tags:
       rotation: yearly
+
+- name: Attach every BYOK key of the account to the weekly CCKM rotation schedule
+  ciphertrust.cckm.aws_key_bulk:
+    host: "{{ cm_host }}"
+    username: "{{ cm_username }}"
+    password: "{{ cm_password }}"
+    filters:
+      kms: aws-kms
+      key_material_origin: cckm
+    rotation_job:
+      name: weekly-rotation
 """
 
 RETURN = r"""
@@ -276,7 +289,7 @@ failures:
   type: int
 """
 
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import WAIT, ArgumentSpec
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import ROTATION_JOB, WAIT, ArgumentSpec
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._bulk import bulk_resource
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._module import CckmModule
 
@@ -298,6 +311,7 @@ SPEC = WAIT.merge(ArgumentSpec(
         "purge_tags": {"type": "bool", "default": False},
         "description": {"type": "str"},
         "concurrency": {"type": "int", "default": 8},
+        "rotation_job": ROTATION_JOB,
     },
     mutually_exclusive=[("cancel_job_ids", "keys"), ("cancel_job_ids", "filters"), ("cancel_job_ids", "all_keys")],
 ))

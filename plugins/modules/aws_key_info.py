@@ -74,6 +74,15 @@ options:
   multi_region:
     description: Only multi-Region keys (V(true)) or only single-Region keys (V(false)).
     type: bool
+  job_config_id:
+    description:
+      - Only keys attached to this CCKM rotation schedule (the ID of the scheduler job configuration, see
+        M(ciphertrust.cckm.aws_key_rotation_schedule)).
+    type: str
+    aliases: [rotation_job_id]
+  rotation_job_enabled:
+    description: Only keys attached to a CCKM rotation schedule (V(true)) or only keys without one (V(false)).
+    type: bool
   sort:
     description:
       - Comma-separated fields to sort by; prefix a field with C(-) for descending order, for example V(-createdAt).
@@ -219,6 +228,12 @@ aws_keys:
     key_material_origin:
       description: Where the key material came from (V(native), V(cckm), V(unknown)).
       type: str
+    rotation_job_id:
+      description: ID of the CCKM rotation schedule the key is attached to; null when none.
+      type: str
+    rotation_job_disable_encrypt:
+      description: Whether the old key stops encrypting after a scheduled rotation; null when the key has no rotation schedule.
+      type: bool
     record:
       description: The key record as the API shows it (only with O(include_record=true)).
       type: dict
@@ -257,6 +272,8 @@ SPEC = ArgumentSpec({
     "key_material_origin": dict(_STRINGS, choices=["cckm", "native", "unknown"]),
     "cckm_policy_template_id": {"type": "str", "aliases": ["policy_template_id"]},
     "multi_region": {"type": "bool"},
+    "job_config_id": {"type": "str", "aliases": ["rotation_job_id"]},
+    "rotation_job_enabled": {"type": "bool"},
     "sort": {"type": "str"},
     "include_record": {"type": "bool", "default": False, "aliases": ["include_resource"]},
 })

@@ -31,6 +31,9 @@ FIDELITY = {
     "kms_connection_ref": ("name", "as_sent"),         # a KMS record's connection: the connection's name, or what was sent (TF; unknown)
     "kms_delete_with_keys": ("refused", "cascade"),    # DELETE kms/{id} while it holds keys (unknown, cckm-aws.md 12)
     "acl_view_actions": ("added", "as_sent"),          # update-acls adds viewnative/viewbyok by itself (TF aws_acl docs; which: unknown)
+    "rotation_params_read": ("aw_param", "aws_param"),  # rotation job params read back with TF's aw_param, or as sent (assumed)
+    "rotation_job_record": ("flagged", "cleared"),     # a detached key keeps job_config_id and shows rotation_job_enabled, or is cleared
+    "upload_failure": ("keeps", "rollback"),           # upload-key whose import fails leaves a PendingImport key, or none (assumed)
 }
 PROFILES = ("strict", "lenient")
 

@@ -115,6 +115,7 @@ def create_blueprint(emu):
 
     failure_map("/fail-keys", "fail_keys", "key_ids")
     failure_map("/fail-sync-regions", "fail_regions", "regions")
+    failure_map("/fail-uploads", "fail_uploads", "aliases")
 
     @route("/aws/keys", ["GET"])
     def aws_keys():
@@ -147,6 +148,12 @@ def create_blueprint(emu):
         with state.lock, keys.aws_errors():
             state.aws.delete_key(account, region, key_id)
         return _json({"KeyId": key_id, "deleted": True})
+
+    @route("/cckm/rotation-jobs", ["GET"])
+    def rotation_jobs():
+        """What each key's last accepted enable-rotation-job asked for (the record shows only part of it)."""
+        with state.lock:
+            return _json({"keys": dict(state.rotation_jobs)})
 
     @route("/cckm/keys", ["POST"])
     def bulk_keys():

@@ -18,6 +18,9 @@ from .common import ApiError, AwsConflict, Body, Lister, bad_request, metadata, 
 from .policies import PolicyChoice, choose_policy
 
 SOURCE_TIERS = ("local", "dsm", "hsm-luna", "external-cm")
+# DOC aws-api-rotate: auto_rotate_key_source local (default), dsm, hsm-luna, external-cm; TF resource_aws_key.go and older
+# DOC pages call the CipherTrust Manager source "ciphertrust"
+ROTATION_KEY_SOURCES = ("local", "ciphertrust", "dsm", "hsm-luna", "external-cm")
 DEFAULT_ROTATION_PERIOD = 365
 DEFAULT_DELETION_DAYS = 30
 LIST_FIELD_DEFAULTS = {name: [] for name in ("external_accounts", "key_admins", "key_admins_roles", "key_users", "key_users_roles")}
@@ -84,6 +87,8 @@ def new_record(st, kms, region, key_id, *, origin="native", lists=None, replica=
     record.update(LIST_FIELD_DEFAULTS if lists is None else lists)
     record.update(deletion_date="", rotated_at="", rotated_from="", rotated_to="", job_config_id="", disable_encrypt_on_auto_rotate=False,
                   linked_state=False, custom_key_store_id="", aws_param={})
+    if st.config.answer("rotation_job_record") == "flagged":
+        record["rotation_job_enabled"] = False
     _apply_param(record, param)
     st.register_key(record)
     return record
@@ -175,15 +180,26 @@ def create_key(st, body):
 
 
 def upload_key(st, body):
-    """POST /upload-key (4.4): an EXTERNAL key created and given CCKM-made material in one step."""
+    """POST /upload-key (4.4): an EXTERNAL key created and given the material of a CipherTrust key in one step.
+
+    ``source_key_identifier`` is required (TF ``upload_key``; DOC aws-api-upload). Whether a failed import leaves the
+    new key behind (``PendingImport``) is unknown: the ``upload_failure`` flag (FIDELITY.md).
+    """
+    if not body.string("source_key_identifier"):
+        raise bad_request("source_key_identifier is required")
     _material_args(body, None)
     record, template = _create(st, body, origin="EXTERNAL")
     try:
+        alias = body.sub("aws_param").string("Alias") or ""
+        failure = st.fail_uploads.get(alias[len("alias/"):] if alias.startswith("alias/") else alias)
+        if failure is not None:
+            raise bad_request(failure)
         _import(st, record, body)
     except ApiError:
-        account, region, key_id = aws_ref(record)
-        st.forget_key(record["id"])
-        st.aws.delete_key(account, region, key_id)
+        if st.config.answer("upload_failure") == "rollback":
+            account, region, key_id = aws_ref(record)
+            st.forget_key(record["id"])
+            st.aws.delete_key(account, region, key_id)
         raise
     refresh(st, record)
     if template:
@@ -364,6 +380,44 @@ def _update_primary_region(st, record, body):
     st.later(st.config.job_delay, move)
 
 
+def _enable_rotation_job(st, record, body):
+    """DOC aws-api-rotate: attach the key to a ``cckm_key_rotation`` job configuration; attaching an attached key
+    moves it (TF enableDisableKeyRotation re-enables without disabling). The record shows ``job_config_id`` and
+    ``disable_encrypt_on_auto_rotate`` (DOC res-params-klcm); the other settings are kept but not shown (assumed)."""
+    job_id = _required(body, "job_config_id")
+    config = st.job_configs.get(job_id)
+    if config is None:
+        raise not_found(f"job configuration {job_id} not found")
+    if config["operation"] != "cckm_key_rotation":
+        raise bad_request(f"job configuration {job_id} is not a cckm_key_rotation job configuration")
+    source = body.string("auto_rotate_key_source", "local")
+    if source not in ROTATION_KEY_SOURCES:
+        raise bad_request(f"auto_rotate_key_source must be one of {', '.join(ROTATION_KEY_SOURCES)}")
+    if body.flag("auto_rotate_disable_encrypt") and body.flag("auto_rotate_disable_encrypt_on_all_accounts"):
+        raise bad_request("auto_rotate_disable_encrypt and auto_rotate_disable_encrypt_on_all_accounts are mutually exclusive")
+    record.update(job_config_id=job_id, disable_encrypt_on_auto_rotate=body.flag("auto_rotate_disable_encrypt"))
+    if st.config.answer("rotation_job_record") == "flagged":
+        record["rotation_job_enabled"] = True
+    st.rotation_jobs[record["id"]] = {name: body.raw(name) for name in body.data}
+    touch(record)
+
+
+def _disable_rotation_job(st, record, _body):
+    """DOC aws-api-disabling (no body). Whether ``job_config_id`` is cleared or kept beside ``rotation_job_enabled:
+    false`` is unknown: the ``rotation_job_record`` flag (FIDELITY.md). Detaching a detached key is accepted (assumed)."""
+    if st.config.answer("rotation_job_record") == "flagged":
+        record["rotation_job_enabled"] = False
+    else:
+        record.update(job_config_id="", disable_encrypt_on_auto_rotate=False)
+    st.rotation_jobs.pop(record["id"], None)
+    touch(record)
+
+
+def rotation_job_attached(record):
+    """Whether a record is attached to a rotation job (the ``rotation_job_enabled`` list filter, DOC aws-api-fetch)."""
+    return bool(record["job_config_id"]) and record.get("rotation_job_enabled", True)
+
+
 def _refresh(st, record, _body):
     account, region, key_id = aws_ref(record)
     if not st.aws.exists(account, region, key_id):
@@ -390,6 +444,8 @@ ACTIONS = {
     "replicate-key": _replicate,
     "update-primary-region": _update_primary_region,
     "refresh": _refresh,
+    "enable-rotation-job": _enable_rotation_job,
+    "disable-rotation-job": _disable_rotation_job,
 }
 
 
@@ -427,7 +483,7 @@ def _key_lister(kms):
         "job_config_id": lambda r: r["job_config_id"], "cckm_policy_template_id": template_tag,
         "custom_key_store_id": lambda r: r["custom_key_store_id"],
     }, bool_filters={"multi_region": _param("MultiRegion"), "enabled": _param("Enabled"), "gone": lambda r: r["gone"],
-                     "rotation_job_enabled": lambda r: r["job_config_id"]},
+                     "rotation_job_enabled": rotation_job_attached},
         field=lambda record, name: record[name] if name in record else record["aws_param"].get(name))
 
 

@@ -7,11 +7,13 @@ runs them on their cron schedule. All functions expect the caller to hold ``Stat
 
 import re
 
-from .common import Lister, bad_request, conflict, metadata, new_id, not_found, touch
+from .common import Body, Lister, bad_request, conflict, metadata, new_id, not_found, touch
 
 OPERATIONS = ("cckm_synchronization", "cckm_key_rotation")
 CRON_RE = re.compile(r"^\S+(\s+\S+){4}$")
 CLOUDS = ("aws", "aws-us-gov", "aws-cn", "aws-eusc")
+ROTATION_CLOUDS = ("aws", "oci")  # TF resource_scheduler.go cckmRotationClouds
+PERIOD_RE = re.compile(r"^[0-9]+[dh]$")  # TF resource_scheduler.go: "Xd for x days or Yh for y hours"
 UPDATABLE = ("description", "run_at", "run_on", "disabled", "start_date", "end_date", "cckm_synchronization_params", "cckm_key_rotation_params")
 
 JOB_CONFIG_LISTER = Lister(filters={"id": lambda j: j["id"], "name": lambda j: j["name"], "operation": lambda j: j["operation"]},
@@ -43,6 +45,27 @@ def _validate(st, config):
         unknown = [ref for ref in kms_refs if (st.kms.get(ref) if by_id else st.kms_by_ref(ref)) is None]
         if unknown:
             raise not_found(f"KMS {', '.join(unknown)} not found")
+    if config["operation"] == "cckm_key_rotation":
+        _validate_rotation(config.get("cckm_key_rotation_params"))
+
+
+def _validate_rotation(params):
+    """TF resource_scheduler.go ``cckm_key_rotation_params``: cloud_name (aws, oci), expiration and expire_in as Xd/Yh,
+    ``aws_param {retain_alias, rotate_material}`` (schema_cm.go CCKMKeyRotationParamsJSON). The DOC calls them optional."""
+    if params is None:
+        return
+    if not isinstance(params, dict):
+        raise bad_request("cckm_key_rotation_params must be an object")
+    body = Body(params)
+    if body.string("cloud_name", "aws") not in ROTATION_CLOUDS:
+        raise bad_request(f"cloud_name must be one of {', '.join(ROTATION_CLOUDS)}")
+    for name in ("expiration", "expire_in"):
+        value = body.string(name)
+        if value is not None and not PERIOD_RE.match(value):
+            raise bad_request(f"{name} must be Xd for x days or Yh for y hours, got {value}")
+    aws_param = body.raw("aws_param")
+    if aws_param is not None and not (isinstance(aws_param, dict) and all(isinstance(v, bool) for v in aws_param.values())):
+        raise bad_request("aws_param must be an object of booleans (retain_alias, rotate_material)")
 
 
 def create(st, body):
@@ -81,6 +104,11 @@ def present(st, config):
         if config["operation"] == "cckm_synchronization":
             params["kms"] = [st.kms_by_ref(ref)["id"] for ref in params.get("kms") or []]
             params["synchronize_all"] = bool(params.get("synchronize_all"))
+        if config["operation"] == "cckm_key_rotation":
+            # TF getParamsFromResponse reads job_config_params.aw_param.retain_alias: the real key is unknown (FIDELITY.md)
+            params = dict({"cloud_name": "aws", "expiration": "", "expire_in": ""}, **params)
+            aws_param = dict({"retain_alias": False, "rotate_material": False}, **(params.pop("aws_param", None) or {}))
+            params[st.config.answer("rotation_params_read")] = aws_param
         shown["job_config_params"] = params
     return shown
 
@@ -88,14 +116,21 @@ def present(st, config):
 def patch(st, config, body):
     """PATCH /scheduler/job-configs/{id}: change schedule, state or parameters (name and operation are fixed).
 
-    Parameters given are merged into the stored ones: TF blanks ``cloud_name`` on update (omitted from the body).
+    Parameters given are merged into the stored ones (``aws_param`` too): TF blanks ``cloud_name`` on update (omitted
+    from the body).
     """
     updated = dict(config)
     for field in UPDATABLE:
         if body.raw(field) is not None:
             value = body.flag(field) if field == "disabled" else body.raw(field)
             if field.endswith("_params") and isinstance(value, dict) and isinstance(config.get(field), dict):
-                value = dict(config[field], **{k: v for k, v in value.items() if v not in (None, "")})
+                merged = dict(config[field])
+                for name, item in value.items():
+                    if isinstance(item, dict) and isinstance(merged.get(name), dict):
+                        merged[name] = dict(merged[name], **item)
+                    elif item not in (None, ""):
+                        merged[name] = item
+                value = merged
             updated[field] = value
     _validate(st, updated)
     touch(updated)

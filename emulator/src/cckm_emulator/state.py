@@ -51,9 +51,11 @@ class State:
         self.sync_jobs = {}
         self.job_configs = {}
         self.rotations = {}
+        self.rotation_jobs = {}  # key id -> the enable-rotation-job body last accepted (what the record does not show)
         self.denied = set()
         self.fail_keys = {}
         self.fail_regions = {}
+        self.fail_uploads = {}   # alias -> message: upload-key with that alias fails at its import (a test tool)
         self.reset()
 
     def reset(self, empty=None):
@@ -69,7 +71,7 @@ class State:
             for name in sorted({spec["connection"] for spec in SEED_KMS} if not empty else ()):
                 seed_connection(self, name)
             for mapping in (self.keys, self.key_index, self.templates, self.bulk_jobs, self.sync_jobs, self.job_configs,
-                            self.rotations, self.fail_keys, self.fail_regions, self.enabled_at, self.push_jobs):
+                            self.rotations, self.rotation_jobs, self.fail_keys, self.fail_regions, self.fail_uploads, self.enabled_at, self.push_jobs):
                 mapping.clear()
             self.denied.clear()
 
@@ -111,4 +113,5 @@ class State:
         record = self.keys.pop(key_id)
         self.key_index.pop(record["aws_param"]["Arn"], None)
         self.rotations.pop(key_id, None)
+        self.rotation_jobs.pop(key_id, None)
         return record

@@ -13,11 +13,12 @@ from __future__ import annotations
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, CckmError, OptionError, already_exists, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.desired import desired_from_params
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.plan import CREATING, MANAGED_FIELDS, plan
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.plan import CREATES, CREATING, MANAGED_FIELDS, material_body, plan
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import find_key, key_state, key_view, managed_view, subject
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import looks_like_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Resource, Snapshot
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._schedule import ROTATION_OPERATION, JobConfigChoice
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import TemplateChoice
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._waiter import Waiter
 
@@ -36,11 +37,15 @@ def apply(client, key_id, actions, desired=None, wait=None, name=None):
     ``name`` is how errors name the key.
     """
     for action in actions:
-        if action.name == "create":
+        if action.name in CREATES:
             record = action.endpoint(client, body=action.body, subject=name, landed=lambda: find_key(
                 client, kms=desired["kms"], region=desired["region"], alias=desired["alias"]))
             key_id = record["id"]
             name = subject(key_view(record))
+            if action.name == "upload" and key_state(record) == "PendingImport":
+                # found after a lost answer without its material (an upload whose import did not happen): import it now
+                _api.IMPORT_MATERIAL(client, key_id, body=material_body(desired["import_material"]), subject=name,
+                                     landed=_landed(client, key_id, lambda r: key_state(r) != "PendingImport"))
             continue
         landed = _landed(client, key_id, action.landed) if action.landed else None
         if action.name == "rotate-material":
@@ -148,6 +153,18 @@ def _check_scope(client, kms, region):
     return {"kms": record.get("name"), "kms_id": record.get("id"), "account_id": record.get("account_id")}
 
 
+def rotation_job_choice(client, desired):
+    """The rotation schedule ``rotation_job.name`` refers to (its ID into ``desired``), or None; one request.
+
+    Only a schedule to attach to must exist; one named to detach from may be gone already."""
+    job = desired.get("rotation_job")
+    if not job or not job.get("name"):
+        return None
+    choice = JobConfigChoice(client, job["name"], ROTATION_OPERATION, "rotation_job.name")
+    desired["rotation_job_id"] = choice.id
+    return choice if job["state"] == "present" else None
+
+
 class KeyResource(Resource):
     """aws_key: one AWS KMS key through CCKM."""
 
@@ -155,6 +172,7 @@ class KeyResource(Resource):
         super().__init__(params, client, warn)
         self.desired = desired_from_params(params)
         self.template = None
+        self.rotation_job = None
 
     def read(self):
         params, desired = self.params, self.desired
@@ -171,6 +189,7 @@ class KeyResource(Resource):
         if params.get("policy_template") is not None and not looks_like_id(params["policy_template"]):
             self.template = TemplateChoice(self.client, params["policy_template"], [scope] if scope else [])
             desired["policy_template_id"] = self.template.id
+        self.rotation_job = rotation_job_choice(self.client, desired)
         if record is not None and desired.get("kms") is None:
             desired.update(kms=record.get("kms"), region=record.get("region"))
         if record is not None and record.get("gone"):
@@ -183,11 +202,15 @@ class KeyResource(Resource):
     def predict(self, before, actions):
         if self.template is not None:
             self.template.warn_if_missing(self.warn)
+        if self.rotation_job is not None:
+            self.rotation_job.warn_if_missing(self.warn)
         return super().predict(before, actions)
 
     def apply(self, before, actions):
         if self.template is not None:
             self.template.require()
+        if self.rotation_job is not None:
+            self.rotation_job.require()
         params, desired = self.params, self.desired
         wait = (params["wait_timeout"], params["wait_sleep"]) if params.get("wait") else None
         key_id = before.record["id"] if before else None
@@ -212,7 +235,7 @@ class KeyResource(Resource):
         not synchronised yet, and the error says so.
         """
         desired = self.desired
-        if conflict.endpoint is not _api.CREATE_KEY or not already_exists(conflict):
+        if conflict.endpoint not in (_api.CREATE_KEY, _api.UPLOAD_KEY) or not already_exists(conflict):
             raise conflict
         record = find_key(self.client, kms=desired["kms"], region=desired["region"], alias=desired["alias"])
         if record is None:

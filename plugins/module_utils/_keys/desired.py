@@ -41,6 +41,24 @@ def _check_tags(tags):
             raise OptionError("tags", "the value of tag %s is longer than %d characters" % (shown(name), TAG_VALUE_MAX))
 
 
+# rotation_job source -> the suboption naming where its new keys are made (DOC aws-api-rotate: auto_rotate_*_id)
+ROTATION_SOURCE_OPTIONS = {"dsm": "domain_id", "hsm-luna": "partition_id", "external-cm": "external_cm_domain_id"}
+
+
+def _rotation_job(job):
+    """``rotation_job`` validated (DOC aws-api-rotate): a schedule to attach to, or ``state=absent``."""
+    job = dict(job)
+    job.setdefault("state", "present")
+    if job["state"] == "present" and not job.get("name"):
+        raise OptionError("rotation_job.name", "the rotation schedule (name or ID) to attach the key to is required unless rotation_job.state=absent")
+    if job.get("disable_encrypt") and job.get("disable_encrypt_on_all_accounts"):
+        raise OptionError(("rotation_job.disable_encrypt", "rotation_job.disable_encrypt_on_all_accounts"), "are mutually exclusive")
+    for source, option in sorted(ROTATION_SOURCE_OPTIONS.items()):
+        if job.get(option) is not None and job.get("key_source") != source:
+            raise OptionError(("rotation_job.%s" % option, "rotation_job.key_source"), "%s is only used with key_source=%s" % (option, source))
+    return job
+
+
 def desired_from_params(params):
     """The desired key state from module options (None = unmanaged), validated before any request.
 
@@ -80,5 +98,7 @@ def desired_from_params(params):
         raise OptionError(("enabled", "key_material"), "a key without material (key_material=absent) cannot be enabled")
     if params.get("state") == "absent":
         desired["pending_window_days"] = params.get("pending_window_days") or 30
+    if params.get("rotation_job") is not None:
+        desired["rotation_job"] = _rotation_job(params["rotation_job"])
     desired["policy_template_id"] = params.get("policy_template")
     return desired

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import OptionError
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import key_view
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import key_view, rotation_job_of
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import POLICY_LISTS, TEMPLATE_TAG, compare_tags, policies_differ
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, predict_view
 
@@ -29,7 +29,7 @@ MANAGED_FIELDS = {
     "auto_rotation": ("auto_rotation",), "rotation_period_days": ("rotation_period_days",),
     "import_material": ("key_state",), "key_material": ("key_state",), "replica_regions": ("replica_regions",),
     "primary_region": ("primary_region",), "key_usage": ("key_usage",), "key_spec": ("key_spec",),
-    "origin": ("origin",), "multi_region": ("multi_region",),
+    "origin": ("origin",), "multi_region": ("multi_region",), "rotation_job": ("rotation_job_id", "rotation_job_disable_encrypt"),
 }
 MANAGED_FIELDS.update({name: (name,) for name in POLICY_LISTS})
 
@@ -43,7 +43,14 @@ ENDPOINTS = {
     "rotate-material": _api.ROTATE_MATERIAL, "replicate-key": _api.REPLICATE_KEY,
     "update-primary-region": _api.UPDATE_PRIMARY_REGION, "schedule-deletion": _api.SCHEDULE_DELETION,
     "cancel-deletion": _api.CANCEL_DELETION, "import-material": _api.IMPORT_MATERIAL, "delete-material": _api.DELETE_MATERIAL,
+    "upload": _api.UPLOAD_KEY, "enable-rotation-job": _api.ENABLE_ROTATION_JOB, "disable-rotation-job": _api.DISABLE_ROTATION_JOB,
 }
+# Steps that create the key (``POST keys`` or ``POST upload-key``); a lost answer is looked up by alias.
+CREATES = ("create", "upload")
+# rotation_job suboption -> enable-rotation-job field (DOC aws-api-rotate; TF AWSEnableKeyRotationJobPayloadJSON)
+ROTATION_JOB_FIELDS = (("key_source", "auto_rotate_key_source"), ("disable_encrypt_on_all_accounts", "auto_rotate_disable_encrypt_on_all_accounts"),
+                       ("domain_id", "auto_rotate_domain_id"), ("partition_id", "auto_rotate_partition_id"),
+                       ("external_cm_domain_id", "auto_rotate_external_cm_domain_id"))
 
 
 def _step(name, body=None, description="", effect=None, landed=None):
@@ -51,7 +58,7 @@ def _step(name, body=None, description="", effect=None, landed=None):
     return Action(name, ENDPOINTS[name], body, description, effect, landed)
 
 
-def _create_action(desired):
+def _create_body(desired):
     param = {"Alias": desired["alias"], "Description": desired.get("description"), "KeyUsage": desired.get("key_usage"),
              "CustomerMasterKeySpec": desired.get("key_spec"), "Origin": desired.get("origin"),
              "MultiRegion": desired.get("multi_region") or None, "Policy": desired.get("policy")}
@@ -61,6 +68,10 @@ def _create_action(desired):
     if desired.get("policy_template_id"):
         body["policytemplate"] = desired["policy_template_id"]
     body.update(desired.get("policy_lists") or {})
+    return body
+
+
+def _create_effect(desired):
     external = desired.get("origin") == "EXTERNAL"
     effect = {
         "kms": desired["kms"], "region": desired["region"], "alias": desired["alias"], "aliases": [desired["alias"]],
@@ -71,11 +82,44 @@ def _create_action(desired):
         "key_state": "PendingImport" if external else "Enabled", "enabled": not external,
         "auto_rotation": False, "rotation_period_days": None, "replica_regions": [],
         "primary_region": desired["region"] if desired.get("multi_region") else None,
+        "rotation_job_id": None, "rotation_job_disable_encrypt": None,
     }
     for name in POLICY_LISTS:
         effect[name] = sorted((desired.get("policy_lists") or {}).get(name) or [])
-    return _step("create", body, "create key alias/%s in %s (%s)" % (desired["alias"], desired["region"], desired["kms"]),
-                 effect)
+    return effect
+
+
+def _create_action(desired):
+    return _step("create", _create_body(desired), "create key alias/%s in %s (%s)" % (desired["alias"], desired["region"], desired["kms"]),
+                 _create_effect(desired))
+
+
+def uploads(desired):
+    """Whether a missing key is created with its material in one call (``POST upload-key``): import_material names the
+    source key (TF ``upload_key`` requires ``source_key_identifier``) and the origin is EXTERNAL or left to it."""
+    material = desired.get("import_material")
+    return bool(material and material.get("source_key")) and desired.get("origin") in (None, "EXTERNAL")
+
+
+def material_body(material):
+    """The source of key material as import-material and rotate-material take it (seed 004; TF resource_aws_key_import_material.go)."""
+    body = {"source_key_identifier": material.get("source_key"), "source_key_tier": material.get("source_key_tier") or "local",
+            "key_expiration": bool(material.get("key_expiration")), "valid_to": material.get("valid_to")}
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def _upload_action(desired):
+    """TF resource_aws_key.go uploadKey: the create fields, the source key, and the material's expiry as ``aws_param.ValidTo``."""
+    material = desired["import_material"]
+    body = _create_body(desired)
+    body["aws_param"]["Origin"] = "EXTERNAL"
+    if material.get("valid_to"):
+        body["aws_param"]["ValidTo"] = material["valid_to"]
+    body.update(source_key_identifier=material["source_key"], source_key_tier=material.get("source_key_tier") or "local",
+                key_expiration=bool(material.get("key_expiration")))
+    effect = dict(_create_effect(desired), origin="EXTERNAL", key_state="Enabled", enabled=True, key_material_origin="cckm")
+    return _step("upload", body, "create key alias/%s in %s (%s) with the material of %s (%s)"
+                 % (desired["alias"], desired["region"], desired["kms"], material["source_key"], body["source_key_tier"]), effect)
 
 
 def _check_create_only(current, desired):
@@ -113,9 +157,7 @@ def _plan_material(current, desired):
         return []
     if current.get("origin") != "EXTERNAL":
         raise OptionError("import_material", "needs an EXTERNAL key (origin=EXTERNAL)")
-    body = {"source_key_identifier": material.get("source_key"), "source_key_tier": material.get("source_key_tier") or "local",
-            "key_expiration": bool(material.get("key_expiration")), "valid_to": material.get("valid_to")}
-    return [_step("import-material", {k: v for k, v in body.items() if v is not None}, "import key material",
+    return [_step("import-material", material_body(material), "import key material",
                   {"key_state": "Enabled", "enabled": True, "key_material_origin": "cckm"},
                   landed=_state_in(("PendingImport",), False))]
 
@@ -223,9 +265,7 @@ def _plan_rotate_now(current, desired):
     if current.get("origin") == "EXTERNAL":
         if not material:
             raise OptionError(("rotate_now", "import_material"), "rotating an EXTERNAL key needs import_material (the source of the new material)")
-        body = {"source_key_identifier": material.get("source_key"), "source_key_tier": material.get("source_key_tier") or "local",
-                "key_expiration": bool(material.get("key_expiration")), "valid_to": material.get("valid_to")}
-        body = {k: v for k, v in body.items() if v is not None}
+        body = material_body(material)
     return [_step("rotate-material", body, "rotate the key material now", {},
                   landed=_rotated_since(current.get("rotated_at")))]
 
@@ -233,6 +273,39 @@ def _plan_rotate_now(current, desired):
 def _rotated_since(previous):
     """Landed-check for rotate-material: CCKM stamps ``rotated_at`` on every rotation, so a new stamp means it happened."""
     return lambda r: (r.get("rotated_at") or None) not in (None, previous)
+
+
+def _attached(job_id, disable_encrypt):
+    """Landed-check for enable-rotation-job: the re-read key is attached to ``job_id`` (with the wanted disable_encrypt)."""
+    return lambda r: rotation_job_of(r) == job_id and bool(r.get("disable_encrypt_on_auto_rotate")) == disable_encrypt
+
+
+def _plan_rotation_job(current, desired):
+    """Attach the key to a CCKM rotation schedule (DOC aws-api-rotate), move it to another one (TF enableDisableKeyRotation
+    enables again), or detach it (``state=absent``; with a name, only from that schedule).
+
+    Only the schedule and ``disable_encrypt`` can be read back (``job_config_id``, ``disable_encrypt_on_auto_rotate``):
+    the other suboptions are sent when the key is attached or moved, never compared.
+    """
+    job = desired.get("rotation_job")
+    if not job:
+        return []
+    attached = current.get("rotation_job_id")
+    wanted = desired.get("rotation_job_id")
+    if job["state"] == "absent":
+        if attached is None or (job.get("name") and attached not in (wanted, job["name"])):
+            return []
+        return [_step("disable-rotation-job", None, "detach from rotation schedule %s" % attached,
+                      {"rotation_job_id": None, "rotation_job_disable_encrypt": None}, landed=lambda r: rotation_job_of(r) is None)]
+    disable = job.get("disable_encrypt")
+    if attached == wanted and (disable is None or bool(disable) == bool(current.get("rotation_job_disable_encrypt"))):
+        return []
+    body = {"job_config_id": wanted, "auto_rotate_disable_encrypt": bool(disable)}  # TF always sends the flag
+    body.update((field, job[option]) for option, field in ROTATION_JOB_FIELDS if job.get(option) is not None)
+    where = job["name"] if job["name"] == wanted else "%s (%s)" % (job["name"], wanted)
+    verb = "attach to" if attached is None else "move from rotation schedule %s to" % attached
+    return [_step("enable-rotation-job", body, "%s rotation schedule %s" % (verb, where),
+                  {"rotation_job_id": wanted, "rotation_job_disable_encrypt": bool(disable)}, landed=_attached(wanted, bool(disable)))]
 
 
 def _member_regions(current):
@@ -281,7 +354,7 @@ def _plan_primary(current, desired):
 
 # Order matters: material and enable first (rotation needs an Enabled key), disable last.
 PLANNERS = (_plan_deletion_cancel, _plan_material, _plan_enable, _plan_description, _plan_aliases, _plan_tags, _plan_policy,
-            _plan_rotation, _plan_rotate_now, _plan_replicas, _plan_primary, _plan_disable)
+            _plan_rotation, _plan_rotate_now, _plan_rotation_job, _plan_replicas, _plan_primary, _plan_disable)
 
 
 def _run_planners(current, desired, actions):
@@ -307,7 +380,12 @@ def plan(current, desired):
     if current is None:
         if not desired.get("alias"):
             raise OptionError(("id", "alias"), "key %s not found; to create a key give kms, region and alias" % desired.get("id"))
-        create = _create_action(desired)
+        if desired.get("import_material"):
+            # material at creation means an EXTERNAL key (TF: "EXTERNAL ... is the default for import operations")
+            if desired.get("origin") not in (None, "EXTERNAL"):
+                raise OptionError(("import_material", "origin"), "import_material needs an EXTERNAL key; origin is %s" % desired["origin"])
+            desired = dict(desired, origin="EXTERNAL")
+        create = _upload_action(desired) if uploads(desired) else _create_action(desired)
         return _run_planners(None, desired, [create])
     _check_create_only(current, desired)
     return _run_planners(current, desired, [])

@@ -32,6 +32,8 @@ LIST_FILTERS = {
     "key_material_origin": "key_material_origin",
     "cckm_policy_template_id": "cckm_policy_template_id",
     "multi_region": "multi_region",
+    "job_config_id": "job_config_id",
+    "rotation_job_enabled": "rotation_job_enabled",
     "sort": "sort",
 }
 
@@ -80,6 +82,9 @@ def matches(view, filters):
         ("multi_region", lambda wanted: bool(view["multi_region"]) == wanted),
         ("tags", lambda wanted: all(_all_tags(view).get(k) == str(v) for k, v in wanted.items())),
         ("cckm_policy_template_id", lambda wanted: view["policy_template_id"] == wanted),
+        # a detached key may keep a stale job_config_id (FIDELITY.md rotation_job_record): the view's attachment decides
+        ("job_config_id", lambda wanted: view["rotation_job_id"] == wanted),
+        ("rotation_job_enabled", lambda wanted: (view["rotation_job_id"] is not None) == wanted),
     )
     return all(check(filters[name]) for name, check in checks if filters.get(name) not in (None, []))
 
@@ -118,7 +123,22 @@ def key_view(record):
         "deletion_date": record.get("deletion_date") or aws.get("DeletionDate") or None,
         "gone": bool(record.get("gone")),
         "key_material_origin": record.get("key_material_origin"),
+        "rotation_job_id": rotation_job_of(record),
+        "rotation_job_disable_encrypt": bool(record.get("disable_encrypt_on_auto_rotate")) if rotation_job_of(record) else None,
     }
+
+
+def rotation_job_of(record):
+    """The ID of the rotation schedule (scheduler job configuration) a key is attached to, or None.
+
+    DOC res-params-klcm: key records carry ``job_config_id``. Whether a detach clears it or leaves it beside
+    ``rotation_job_enabled: false`` is unknown (FIDELITY.md rotation_job_record): a key is attached when the id is set
+    and ``rotation_job_enabled``, when the record has it, is not false.
+    """
+    job_id = record.get("job_config_id") or None
+    if job_id is None or record.get("rotation_job_enabled") is False:
+        return None
+    return job_id
 
 
 def managed_view(record):

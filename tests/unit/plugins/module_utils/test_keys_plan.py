@@ -16,8 +16,9 @@ OPTIONS = {
     "purge_aliases": False, "tags": None, "purge_tags": True, "policy": None, "policy_template": None, "key_admins": None,
     "key_admins_roles": None, "key_users": None, "key_users_roles": None, "external_accounts": None, "auto_rotation": None,
     "rotation_period_days": None, "rotate_now": False, "import_material": None, "key_material": None, "replica_regions": None,
-    "primary_region": None,
+    "primary_region": None, "rotation_job": None,
 }
+JOB, OTHER = "0b5e7a0e-1111-4e7b-9d2c-5a1f0c3a9e01", "0b5e7a0e-2222-4e7b-9d2c-5a1f0c3a9e02"
 
 
 def record(state="Enabled", origin="AWS_KMS", tags=None, aliases=("app",), multi=None, **top):
@@ -34,7 +35,14 @@ def desired(**options):
     params = dict(OPTIONS, **options)
     result = desired_from_params(params)
     result["policy_template_id"] = params["policy_template"]
+    if result.get("rotation_job") and result["rotation_job"].get("name"):
+        result["rotation_job_id"] = {"weekly": JOB, "daily": OTHER}.get(result["rotation_job"]["name"], result["rotation_job"]["name"])
     return result
+
+
+def job(**suboptions):
+    return dict({"name": "weekly", "state": "present", "key_source": None, "disable_encrypt": None, "disable_encrypt_on_all_accounts": None,
+                 "domain_id": None, "partition_id": None, "external_cm_domain_id": None}, **suboptions)
 
 
 def names(actions):
@@ -85,6 +93,20 @@ CASES = [
     ("replicate missing only", record(multi=MR), {"replica_regions": ["us-west-2", "eu-west-1"]},
      [("replicate-key", {"replica_region": "eu-west-1"})]),
     ("primary region", record(multi=MR), {"primary_region": "us-west-2"}, [("update-primary-region", {"PrimaryRegion": "us-west-2"})]),
+    ("attach to a rotation schedule", record(), {"rotation_job": job(key_source="local")},
+     [("enable-rotation-job", {"job_config_id": JOB, "auto_rotate_disable_encrypt": False, "auto_rotate_key_source": "local"})]),
+    ("attached already", record(job_config_id=JOB), {"rotation_job": job(key_source="dsm", domain_id="d1")}, []),
+    ("attached with another disable_encrypt", record(job_config_id=JOB), {"rotation_job": job(disable_encrypt=True)},
+     [("enable-rotation-job", {"job_config_id": JOB, "auto_rotate_disable_encrypt": True})]),
+    ("disable_encrypt matches", record(job_config_id=JOB, disable_encrypt_on_auto_rotate=True), {"rotation_job": job(disable_encrypt=True)}, []),
+    ("move to another schedule", record(job_config_id=OTHER), {"rotation_job": job()},
+     [("enable-rotation-job", {"job_config_id": JOB, "auto_rotate_disable_encrypt": False})]),
+    ("a stale job id beside rotation_job_enabled false is no attachment", record(job_config_id=JOB, rotation_job_enabled=False),
+     {"rotation_job": job()}, [("enable-rotation-job", {"job_config_id": JOB, "auto_rotate_disable_encrypt": False})]),
+    ("detach", record(job_config_id=OTHER), {"rotation_job": job(name=None, state="absent")}, [("disable-rotation-job", None)]),
+    ("detach when detached", record(job_config_id=JOB, rotation_job_enabled=False), {"rotation_job": job(name=None, state="absent")}, []),
+    ("detach from the named schedule only", record(job_config_id=OTHER), {"rotation_job": job(state="absent")}, []),
+    ("detach from the named schedule", record(job_config_id=JOB), {"rotation_job": job(state="absent")}, [("disable-rotation-job", None)]),
     ("enable before rotation, disable last", record("Disabled"), {"enabled": False, "auto_rotation": True, "description": "x"},
      [("update-description", {"description": "x"}), ("enable-auto-rotation", {"rotation_period_in_days": 365})]),
 ]
@@ -118,6 +140,31 @@ def test_create_external_with_material_then_enabled():
     assert predict(None, actions)["key_state"] == "Enabled"
 
 
+def test_create_with_material_from_a_source_key_is_one_upload_call():
+    actions = plan(None, desired(import_material={"source_key": "cm-key", "source_key_tier": "local", "key_expiration": True,
+                                                  "valid_to": "2027-07-03T14:24:00Z"}, description="BYOK", key_admins=["alice"],
+                                 rotation_job=job()))
+    assert [a.name for a in actions] == ["upload", "enable-rotation-job"]
+    upload = actions[0]
+    assert upload.to_result()["path"] == "/api/v1/cckm/aws/upload-key"
+    assert upload.body == {"kms": "aws-kms", "region": "us-east-1", "key_admins": ["alice"], "source_key_identifier": "cm-key",
+                           "source_key_tier": "local", "key_expiration": True,
+                           "aws_param": {"Alias": "app", "Description": "BYOK", "Origin": "EXTERNAL", "ValidTo": "2027-07-03T14:24:00Z"}}
+    view = predict(None, actions)
+    assert (view["origin"], view["key_state"], view["enabled"], view["key_material_origin"], view["rotation_job_id"]) == (
+        "EXTERNAL", "Enabled", True, "cckm", JOB)
+
+
+@pytest.mark.parametrize("options, steps", [
+    ({"origin": "EXTERNAL", "import_material": {"source_key_tier": "local"}}, ["create", "import-material"]),  # no source key to upload
+    ({"origin": "EXTERNAL", "import_material": {"source_key": "cm-key"}}, ["upload"]),
+    ({"import_material": {"source_key": "cm-key"}, "enabled": False}, ["upload", "disable"]),
+    ({"import_material": {"source_key_tier": "local"}}, ["create", "import-material"]),  # origin implied EXTERNAL
+])
+def test_which_creates_upload(options, steps):
+    assert [a.name for a in plan(None, desired(**options))] == steps
+
+
 def test_create_needs_an_alias():
     with pytest.raises(OptionError, match="kms, region and alias"):
         plan(None, desired(alias=None, id="arn:aws:kms:us-east-1:1:key/x"))
@@ -132,8 +179,9 @@ def test_create_needs_an_alias():
     (record(), {"replica_regions": ["eu-west-1"]}, "needs a multi-Region key"),
     (record(multi=MR), {"primary_region": "eu-west-1"}, "primary_region: the key has no replica in eu-west-1"),
     (record(origin="EXTERNAL"), {"rotate_now": True}, "needs import_material"),
+    (None, {"origin": "AWS_KMS", "import_material": {"source_key": "cm-key"}}, "import_material, origin: import_material needs an EXTERNAL key"),
 ], ids=["multi_region", "key_spec", "origin", "material on native", "enable without material", "replicas on single-region",
-        "primary without replica", "rotate external"])
+        "primary without replica", "rotate external", "upload into a native key"])
 def test_plan_refuses_what_cannot_work(current, options, message):
     with pytest.raises(OptionError, match=message):
         plan(managed_view(current), desired(**options))
@@ -149,6 +197,10 @@ def test_plan_refuses_what_cannot_work(current, options, message):
     ({"tags": {"cckm_policy_template_id": "x"}}, "tags: must not contain"),
     ({"alias": "bad alias!"}, "not a valid alias"),
     ({"key_material": "absent", "enabled": True}, "enabled, key_material: a key without material"),
+    ({"rotation_job": job(name=None)}, "rotation_job.name: the rotation schedule"),
+    ({"rotation_job": job(disable_encrypt=True, disable_encrypt_on_all_accounts=True)}, "are mutually exclusive"),
+    ({"rotation_job": job(domain_id="d1")}, "rotation_job.domain_id, rotation_job.key_source: domain_id is only used with key_source=dsm"),
+    ({"rotation_job": job(key_source="dsm", partition_id="p")}, "partition_id is only used with key_source=hsm-luna"),
 ])
 def test_desired_from_params_validates_before_any_request(options, message):
     with pytest.raises(OptionError, match=message):

@@ -18,6 +18,7 @@ CLUMIO_TOKEN = "clumio-test-token"
 URL = "@EMULATOR_URL@"  # replaced by the emulator's URL when the task is built
 WHERE = {"kms": "aws-kms", "region": "us-east-1"}
 EXISTING, EXTERNAL, TEMPLATE = "bi-existing", "bi-external", "bi-tpl"
+ROTATION, SYNC_SCHEDULE = "bi-rotation", "bi-sync"  # a rotation schedule the EXTERNAL key is attached to, a sync schedule
 NEW = "bi-new"  # an alias no key has: a valid task with it would create a key
 ACCOUNT = "123456789012"
 CLUMIO = {"clumio_url": URL, "clumio_api_token": CLUMIO_TOKEN}
@@ -152,6 +153,31 @@ CASES = {
         ("wait_timeout_abc", key(EXISTING, wait_timeout="soon"), ["wait_timeout"]),
         ("connection_timeout_abc", key(EXISTING, timeout="abc"), ["timeout"]),
         ("unsupported_option", key(EXISTING, colour="red"), ["colour"]),
+        ("rotation_job_unknown_schedule", key(EXISTING, rotation_job={"name": "no-such-schedule"}), ["rotation_job"]),
+        ("rotation_job_sync_schedule", key(EXISTING, rotation_job={"name": SYNC_SCHEDULE}), ["rotation_job"]),
+        ("rotation_job_without_name", key(EXISTING, rotation_job={"key_source": "local"}), ["rotation_job", "name"]),
+        ("rotation_job_string", key(EXISTING, rotation_job=ROTATION), ["rotation_job"]),
+        ("rotation_job_both_disable_flags", key(EXISTING, rotation_job={"name": ROTATION, "disable_encrypt": True,
+                                                                        "disable_encrypt_on_all_accounts": True}),
+         ["disable_encrypt", "disable_encrypt_on_all_accounts"]),
+        ("rotation_job_bad_key_source", key(EXISTING, rotation_job={"name": ROTATION, "key_source": "vault"}), ["key_source"]),
+        ("rotation_job_domain_id_without_dsm", key(EXISTING, rotation_job={"name": ROTATION, "domain_id": "d1"}), ["domain_id", "key_source"]),
+        ("rotation_job_state_not_in_choices", key(EXISTING, rotation_job={"name": ROTATION, "state": "paused"}), ["state"]),
+        ("upload_into_an_aws_kms_key", key(origin="AWS_KMS", import_material={"source_key": "m"}), ["import_material", "origin"]),
+    ],
+    "aws_key_rotation_schedule": [
+        ("name_missing", {"run_at": CRON}, ["name"]),
+        ("run_at_missing", {"name": "bi-r"}, ["run_at"]),
+        ("run_at_bad_cron", {"name": "bi-r", "run_at": "every week"}, ["run_at"]),
+        ("run_at_six_fields", {"name": "bi-r", "run_at": "0 0 2 * * *"}, ["run_at"]),
+        ("expiration_not_a_period", {"name": "bi-r", "run_at": CRON, "expiration": "1 year"}, ["expiration"]),
+        ("expire_in_minutes", {"name": "bi-r", "run_at": CRON, "expire_in": "30m"}, ["expire_in"]),
+        ("state_not_in_choices", {"name": "bi-r", "run_at": CRON, "state": "paused"}, ["state"]),
+        ("disabled_not_bool", {"name": "bi-r", "run_at": CRON, "disabled": "sometimes"}, ["disabled"]),
+        ("retain_alias_not_bool", {"name": "bi-r", "run_at": CRON, "retain_alias": [1]}, ["retain_alias"]),
+        ("name_of_a_sync_schedule", {"name": SYNC_SCHEDULE, "run_at": CRON}, ["name"]),
+        ("delete_with_attached_keys", {"name": ROTATION, "state": "absent"}, ["detach_keys"]),
+        ("unsupported_option", {"name": "bi-r", "run_at": CRON, "colour": "red"}, ["colour"]),
     ],
     "aws_key_info": [
         ("tags_string", {"tags": "not-a-dict"}, ["tags"]),
@@ -175,6 +201,9 @@ CASES = {
         ("keys_int", {"keys": 42, "state": "disabled"}, ["keys"]),
         ("keys_dict", {"keys": {"a": 1}, "state": "disabled"}, ["keys"]),
         ("keys_unknown_alias", {"keys": [EXISTING, "no-such-alias"], "state": "disabled"}, ["keys"]),
+        ("rotation_job_unknown_schedule", {"keys": [EXISTING], "rotation_job": {"name": "no-such-schedule"}}, ["rotation_job"]),
+        ("rotation_job_on_keys_pending_deletion", {"keys": [EXISTING], "state": "pending_deletion", "rotation_job": {"name": ROTATION}},
+         ["state", "rotation_job"]),
         ("keys_unknown_uuid", {"keys": ["00000000-0000-0000-0000-000000000000"], "state": "disabled"}, ["keys"]),
         ("keys_huge", {"keys": [HUGE], "state": "disabled"}, ["keys"]),
         ("unknown_policy_template", {"keys": [EXISTING], "policy_template": "no-such-template"}, ["policy_template"]),
@@ -271,12 +300,22 @@ def with_url(value, url):
 
 
 def seed(emulator):
-    """What valid tasks would find: a key, an EXTERNAL key without material, a template."""
+    """What valid tasks would find: a key, an EXTERNAL key without material (attached to a rotation schedule), a template,
+    a rotation and a synchronization schedule."""
     for alias, extra in ((EXISTING, {}), (EXTERNAL, {"Origin": "EXTERNAL"})):
         response = emulator.api("POST", "cckm/aws/keys", json=dict(WHERE, aws_param=dict({"Alias": alias}, **extra)))
         assert response.status_code == 201, response.text
     response = emulator.api("POST", "cckm/aws/templates", json={"name": TEMPLATE, "kms": "aws-kms", "key_users": ["bob"]})
     assert response.status_code == 201, response.text
+    sync_params = {"cloud_name": "aws", "synchronize_all": True}
+    for name, operation, params in ((ROTATION, "cckm_key_rotation", {"cckm_key_rotation_params": {"cloud_name": "aws"}}),
+                                    (SYNC_SCHEDULE, "cckm_synchronization", {"cckm_synchronization_params": sync_params})):
+        response = emulator.api("POST", "scheduler/job-configs", json=dict({"name": name, "operation": operation, "run_at": CRON}, **params))
+        assert response.status_code == 201, response.text
+    external = emulator.api("GET", "cckm/aws/keys", params={"alias": EXTERNAL}).json()["resources"][0]
+    rotation = emulator.api("GET", "scheduler/job-configs", params={"name": ROTATION}).json()["resources"][0]
+    response = emulator.api("POST", "cckm/aws/keys/%s/enable-rotation-job" % external["id"], json={"job_config_id": rotation["id"]})
+    assert response.status_code == 200, response.text
 
 
 def ground_truth(emulator):

@@ -26,6 +26,12 @@ def template(emu, name="parity-tpl"):
     return response.json()["id"]
 
 
+def rotation_schedule(emu, name="parity-rotation"):
+    response = emu.api("POST", "scheduler/job-configs", json={"name": name, "operation": "cckm_key_rotation", "run_at": "0 9 * * sat"})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 def unknown_before(actions, check, real):
     """A resource the task creates has no id before it exists: check mode shows ``{id}`` where the real run shows it."""
     if check["record"] is not None or not isinstance(real["resource"], dict) or not real["resource"].get("id"):
@@ -45,6 +51,11 @@ CASES = {
                                                               "policy_template": template(emu) and "parity-tpl"}),
     "aws_key_bulk": ("aws_key_bulk", lambda emu: {"keys": new_key_ids(emu, 3), "state": "disabled", "wait_sleep": 0.05}),
     "aws_policy_template create": ("aws_policy_template", lambda emu: {"name": "parity", "kms": "aws-kms", "key_users": ["alice"]}),
+    "aws_key upload with a rotation job": ("aws_key", lambda emu: rotation_schedule(emu) and {
+        "kms": "aws-kms", "region": "us-east-1", "alias": "parity-byok", "import_material": {"source_key": "parity-material"},
+        "rotation_job": {"name": "parity-rotation", "disable_encrypt": True}}),
+    "aws_key_rotation_schedule create": ("aws_key_rotation_schedule", lambda emu: {"name": "parity-rotation", "run_at": "0 9 * * sat",
+                                                                                   "expiration": "30d", "rotate_material": True}),
     "aws_sync schedule": ("aws_sync", lambda emu: {"kms": ["aws-kms"], "schedule": {"name": "nightly", "run_at": "0 2 * * *"}}),
     "kms_post_process": ("kms_post_process", lambda emu: {"account_native_id": ACCOUNT, "aws_region": "us-east-1", "version": 3}),
 }

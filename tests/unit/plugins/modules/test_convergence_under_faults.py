@@ -53,9 +53,12 @@ MODULE_TASKS = [
     template_task("tpl create", "fx-new", key_users=["new-user"]),
     key_task("main create", "fx-main", **MAIN),
     key_task("main rotate", "fx-main", rotate_now=True),
-    key_task("external create and import", "fx-ext", origin="EXTERNAL", import_material={"source_key": "fx-src", "source_key_tier": "local"}),
-    key_task("update description tags aliases, disable", "upd-0", description="v2", tags={"a": "2"}, enabled=False,
-             aliases=["upd-0-new"], purge_aliases=True),
+    key_task("external create and import", "fx-ext", origin="EXTERNAL", import_material={"source_key_tier": "local"}),
+    {"name": "rotation schedule", "ciphertrust.cckm.aws_key_rotation_schedule": {"name": "fx-rotation", "run_at": "0 4 * * *",
+                                                                                 "expiration": "90d", "retain_alias": True}},
+    key_task("byok upload and attach", "fx-byok", import_material={"source_key": "fx-src"}, rotation_job={"name": "fx-rotation"}),
+    key_task("update description tags aliases, disable, detach", "upd-0", description="v2", tags={"a": "2"}, enabled=False,
+             aliases=["upd-0-new"], purge_aliases=True, rotation_job={"state": "absent"}),
     key_task("schedule deletion", "del-0", state="absent", pending_window_days=7),
     key_task("cancel deletion and enable", "cancel-0", enabled=True),
     sync("sync east", regions=["us-east-1"]),
@@ -82,6 +85,8 @@ def module_setup(emu):
         emu.control("POST", "cckm/keys", {"count": count, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": prefix})
     ids = {k["aws_param"]["Alias"][0].replace("alias/", ""): k["id"] for k in _ok(emu.api("GET", "cckm/aws/keys", params={"limit": -1}))["resources"]}
     _ok(emu.api("POST", "cckm/aws/keys/%s/add-alias" % ids["upd-0"], json={"alias": "upd-0-old"}))
+    old = _ok(emu.api("POST", "scheduler/job-configs", json={"name": "fx-old-rotation", "operation": "cckm_key_rotation", "run_at": "0 5 * * *"}))
+    _ok(emu.api("POST", "cckm/aws/keys/%s/enable-rotation-job" % ids["upd-0"], json={"job_config_id": old["id"]}))
     _ok(emu.api("POST", "cckm/aws/keys/%s/schedule-deletion" % ids["cancel-0"], json={"days": 7}))
     emu.control("POST", "aws/keys", {"region": "us-east-1", "alias": "oob-east", "tags": {"origin": "aws"}})
     wallet = emu.control("GET", "clumio/wallets")["wallets"][0]
@@ -119,10 +124,10 @@ def test_ambiguous_write_on_every_route_converges_without_resending(emulator_fac
     ambiguous = clean.written
     actions = {route.rsplit("/", 1)[1] for route in ambiguous if "/keys/{id}/" in route}
     assert actions >= {"add-alias", "delete-alias", "schedule-deletion", "cancel-deletion", "import-material", "rotate-material",
-                       "replicate-key", "enable", "disable"}, actions
+                       "replicate-key", "enable", "disable", "enable-rotation-job", "disable-rotation-job"}, actions
     assert {"POST /api/v1/cckm/aws/templates", "PATCH /api/v1/cckm/aws/templates/{id}", "POST /api/v1/cckm/aws/synchronization-jobs",
             "POST /api/v1/scheduler/job-configs", "POST /api/v1/cckm/aws/bulkjob", "POST /wallets/_post-process",
-            "POST /api/v1/cckm/aws/keys"} <= set(ambiguous)
+            "POST /api/v1/cckm/aws/keys", "POST /api/v1/cckm/aws/upload-key"} <= set(ambiguous)
     assert faulty.stats()["faults"]["ambiguous"] == sum(ambiguous.values()) and faulty.control("GET", "faults")["rules"] == []
     resent = {route: faulty.routes.get(route, 0) - n for route, n in ambiguous.items() if not route.endswith(RESENDABLE)}
     assert resent == dict.fromkeys(resent, 0), "sent again although the first call was applied: %s" % resent

@@ -9,6 +9,7 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._connection impor
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import key_view, managed_view
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms_container import kms_view
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._post_process import view as wallet_view
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._rotation import schedule_view as rotation_view
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._sync import job_view, schedule_view
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._templates import template_view
 
@@ -34,6 +35,7 @@ def returned(module, *path):
     ("aws_policy_template_info", ("policy_templates",), set(template_view({})) | {"record"}),
     ("aws_sync", ("resource",), set(job_view({})) | set(schedule_view({"name": "n"}))),
     ("kms_post_process", ("resource",), set(wallet_view({}, "us-east-1"))),
+    ("aws_key_rotation_schedule", ("resource",), set(rotation_view({"name": "n"}))),
 ])
 def test_documented_view_fields_are_the_built_ones(module, path, fields):
     assert returned(module, *path) == fields
