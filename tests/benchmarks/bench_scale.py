@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / ".tree" / "run"), str(ROOT / "tests" / "integration")]
+sys.path[:0] = [str(ROOT), str(ROOT / ".tree" / "run"), str(ROOT / "tests" / "integration")]
 
 from playbooks import connection_env, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 from cckm_emulator.harness import Emulator  # noqa: E402  pylint: disable=wrong-import-position
