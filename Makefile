@@ -31,7 +31,7 @@ $(RUN_TREE):
 	ln -sfn $(CURDIR) $(RUN_TREE)
 
 demo: setup
-	$(BIN)/python -m cckm_emulator.run --tls --seed-keys 3 --seed-aws-keys 2 --repeat 2 --expect-idempotent -- \
+	$(BIN)/python -m cckm_emulator.run --tls --empty --seed-aws-keys 5 --repeat 2 --expect-idempotent -- \
 		$(BIN)/ansible-playbook playbooks/demo.yml
 
 test: sanity lint pytest

@@ -47,6 +47,8 @@ def _names(emu, aws):
         names[record["id"]] = names.get(arn, "unknown-key")
     for template in emu.api("GET", "cckm/aws/templates", params={"limit": -1}).json()["resources"]:
         names[template["id"]] = "template:" + template["name"]
+    for kms in emu.api("GET", "cckm/aws/kms", params={"limit": -1}).json()["resources"]:  # created by the run in a bootstrap from nothing
+        names[kms["id"]] = "kms:" + kms["name"]
     return names
 
 
@@ -97,8 +99,9 @@ def snapshot(emu):
     for job in emu.api("GET", "cckm/aws/synchronization-jobs", params={"limit": -1}).json()["resources"]:
         state["sync_jobs"][repr((job.get("kms"), job.get("regions"), job["overall_status"], job.get("detailed_status")))] += 1
     for config in configs:
-        state["schedules"].setdefault(config["name"], []).append({k: config.get(k) for k in (
-            "operation", "run_at", "description", "disabled", "cckm_synchronization_params", "cckm_key_rotation_params", "job_config_params")})
+        state["schedules"].setdefault(config["name"], []).append(_rename({k: config.get(k) for k in (
+            "operation", "run_at", "description", "disabled", "cckm_synchronization_params", "cckm_key_rotation_params", "job_config_params")},
+            names))
     clumio = emu.control("GET", "clumio/wallets")
     for wallet in clumio["wallets"]:
         regions = {region: {k: v for k, v in record.items() if k != "updated_at"} for region, record in wallet["post_process_regions"].items()}

@@ -229,6 +229,7 @@ class BulkResource(Resource):
         self.names = {v["id"]: subject(v) for v in views}
         if self.settings is not None and views:
             self.rotation_job = rotation_job_choice(self.client, self.settings)
+        self.prerequisites += [choice for choice in (self.template, self.rotation_job) if choice is not None]
         return Snapshot(None, views)
 
     def plan(self, before):
@@ -287,20 +288,12 @@ class BulkResource(Resource):
         return [by_id[v["id"]] for v in views]
 
     def predict(self, before, actions):
-        if self.template is not None:
-            self.template.warn_if_missing(self.warn)
-        if self.rotation_job is not None:
-            self.rotation_job.warn_if_missing(self.warn)
         for action in actions:
             for key_id in _targets(action):
                 self.results[key_id]["result"] = "planned"
         return Snapshot(None, self._views_after(before.view, actions))
 
     def apply(self, before, actions):
-        if self.template is not None:
-            self.template.require()
-        if self.rotation_job is not None:
-            self.rotation_job.require()
         params, results = self.params, self.results
         for op in STEPS:
             step = [a for a in actions if a.name == op]

@@ -45,8 +45,12 @@ def lifecycle(resource, check_mode, diff, no_log_values):
     if not actions:
         after = before
     elif check_mode:
+        for needed in resource.prerequisites:
+            needed.warn_if_missing(resource.warn)
         after = resource.predict(before, actions)
     else:
+        for needed in resource.prerequisites:
+            needed.require()
         after, actions = resource.apply(before, actions)
     result = resource.extras(before, after, actions, predicted=check_mode)
     result.update(

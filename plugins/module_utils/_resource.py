@@ -74,6 +74,10 @@ class Resource:
         self.params = params
         self.client = client
         self.warn = warn
+        # Things the task names that may not exist yet (a template, a schedule, a KMS container), each with
+        # ``warn_if_missing(warn)`` and ``require()``: the lifecycle warns in check mode (an earlier task of the play may
+        # create them) and requires them before a real run's first write.
+        self.prerequisites = []
 
     def read(self):
         """The current state as a Snapshot, or None when the resource does not exist."""

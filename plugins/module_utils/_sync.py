@@ -14,7 +14,7 @@ from __future__ import annotations
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api, _jobs
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import ApiError, CckmError, NotFound, OptionError, already_running
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import list_keys
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import KmsChoice
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._schedule import ScheduleResource, base_body, base_view, config_params
 
@@ -36,9 +36,10 @@ class SyncFailed(CckmError):
 class Scope:
     """Which KMS containers and regions a sync covers (all of them with synchronize_all)."""
 
-    def __init__(self, kms_records=None, regions=None):
+    def __init__(self, kms_records=None, regions=None, kms=None):
         self.kms_records = kms_records
         self.regions = regions or []
+        self.kms = kms  # the KmsChoice: a prerequisite of the resource (a KMS an earlier task may create)
 
     @classmethod
     def from_params(cls, client, params):
@@ -48,12 +49,13 @@ class Scope:
             return cls()
         if not params.get("kms"):
             raise OptionError(("kms", "synchronize_all"), "give the KMS to synchronize, or synchronize_all=true")
-        records = resolve_kms(client, params["kms"])
+        choice = KmsChoice(client, params["kms"])
+        records = choice.records()
         managed = {region for record in records for region in record.get("regions") or []}
         outside = [r for r in params.get("regions") or [] if r not in managed]
-        if outside:
+        if outside and not choice.missing:
             raise OptionError("regions", "%s not managed by KMS %s" % (", ".join(outside), ", ".join(r["name"] for r in records)))
-        return cls(records, params.get("regions"))
+        return cls(records, params.get("regions"), choice)
 
     @property
     def kms_names(self):
@@ -117,6 +119,7 @@ class SyncRun(Resource):
 
     def read(self):
         self.scope = Scope.from_params(self.client, self.params)
+        self.prerequisites += [self.scope.kms] if self.scope.kms else []
         running = running_job(self.client)
         return Snapshot(running, job_view(running)) if running else None
 
@@ -262,6 +265,7 @@ class SyncSchedule(ScheduleResource):
 
     def desired_body(self):
         scope = Scope.from_params(self.client, self.params)
+        self.prerequisites += [scope.kms] if scope.kms else []
         self.kms_records = scope.kms_records or ()
         return _schedule_body(scope, self.schedule)
 

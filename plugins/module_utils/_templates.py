@@ -10,7 +10,7 @@ from __future__ import annotations
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api, _jobs
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, NotFound, OptionError, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import keys_using_template
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import KmsChoice
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import (
     POLICY_LISTS, as_policy, looks_like_account_id, looks_like_id, policies_differ,
 )
@@ -188,8 +188,8 @@ class TemplateResource(Resource):
         if record is None:
             if params["state"] == "present" and not params.get("name"):
                 raise OptionError("name", "required to create a policy template")
-            if params["state"] == "present" and params.get("kms"):  # an unknown KMS fails here, not with the create
-                resolve_kms(self.client, [params["kms"]])
+            if params["state"] == "present" and params.get("kms"):  # an unknown KMS fails before the create
+                self.prerequisites.append(KmsChoice(self.client, [params["kms"]]))
         elif params["state"] == "absent" or (view["is_verified"] and content_differs(view, self.content)):
             # in_use_by is read only when it matters, so a no-op stays at two requests
             self.in_use = keys_using_template(self.client, view["id"])

@@ -29,9 +29,9 @@ def demo_tasks():
 
 
 def demo_setup(emu):
-    """What `make demo` seeds: 3 keys in CCKM and 2 keys only AWS knows."""
-    emu.control("POST", "cckm/keys", {"count": 3, "kms": "aws-kms", "region": "us-east-1", "alias_prefix": "demo-"})
-    for number in range(2):
+    """What `make demo` starts from: no AWS connection, no KMS container, 5 keys only AWS knows."""
+    emu.control("POST", "reset", {"empty": True})
+    for number in range(5):
         emu.control("POST", "aws/keys", {"region": "us-east-1", "alias": "made-in-aws-%d" % number})
 
 
@@ -39,7 +39,7 @@ ROLES = [
     role_task("aws_policy_rollout", {"aws_policy_rollout_template": {"name": "audit", "kms": "aws-kms", "key_users": ["auditor"]},
                                      "aws_policy_rollout_filters": {"kms": "aws-kms", "alias": ["made-in-aws-0", "made-in-aws-1"]},
                                      "aws_policy_rollout_wait_sleep": 0.2}),
-    role_task("aws_key_decommission", {"aws_key_decommission_filters": {"kms": "aws-kms", "alias": ["demo-0", "demo-1"]},
+    role_task("aws_key_decommission", {"aws_key_decommission_filters": {"kms": "aws-kms", "alias": ["made-in-aws-3", "made-in-aws-4"]},
                                        "aws_key_decommission_confirm": True, "aws_key_decommission_pending_window_days": 7,
                                        "aws_key_decommission_wait_sleep": 0.2}),
 ]

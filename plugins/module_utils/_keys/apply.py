@@ -15,7 +15,7 @@ from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import Ap
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.desired import desired_from_params
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.plan import CREATES, CREATING, MANAGED_FIELDS, material_body, plan
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._keys.read import find_key, key_state, key_view, managed_view, subject
-from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import resolve_kms
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._kms import KmsChoice
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import looks_like_id
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Resource, Snapshot
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._schedule import ROTATION_OPERATION, JobConfigChoice
@@ -141,12 +141,17 @@ def _check_key_scope(record, kms, region):
         raise OptionError(("id", "region"), "key %s is in region %s, not %s" % (record.get("id"), record.get("region"), shown(region)))
 
 
-def _check_scope(client, kms, region):
-    """No key by that alias, so the task creates one: fail on an unknown kms or region now, not with the create (one GET).
+def _check_scope(client, kms, region, prerequisites):
+    """No key by that alias, so the task creates one: check the kms and region now, not with the create (one GET).
 
-    Returns the scope the new key will have (as a key view's kms, kms_id and account_id).
+    Returns the scope the new key will have (as a key view's kms, kms_id and account_id). A KMS that does not exist yet
+    is a prerequisite (check mode assumes an earlier task creates it).
     """
-    record = resolve_kms(client, [kms])[0]
+    choice = KmsChoice(client, [kms])
+    if choice.missing:
+        prerequisites.append(choice)
+        return {"kms": kms, "kms_id": None, "account_id": None}
+    record = choice.found[0]
     regions = record.get("regions") or []
     if region is not None and regions and region not in regions:
         raise OptionError("region", "%s is not a region of KMS %s (regions: %s)" % (shown(region), record.get("name"), ", ".join(regions)))
@@ -183,13 +188,14 @@ class KeyResource(Resource):
             record = _api.GET_KEY(self.client, record["id"]) or record
         scope = key_view(record) if record is not None else None
         if record is None and params.get("id") is None and params.get("kms") is not None:
-            scope = _check_scope(self.client, params["kms"], params.get("region"))
+            scope = _check_scope(self.client, params["kms"], params.get("region"), self.prerequisites)
         if record is not None and params.get("id") is not None:
             _check_key_scope(record, params.get("kms"), params.get("region"))
         if params.get("policy_template") is not None and not looks_like_id(params["policy_template"]):
             self.template = TemplateChoice(self.client, params["policy_template"], [scope] if scope else [])
             desired["policy_template_id"] = self.template.id
         self.rotation_job = rotation_job_choice(self.client, desired)
+        self.prerequisites += [choice for choice in (self.template, self.rotation_job) if choice is not None]
         if record is not None and desired.get("kms") is None:
             desired.update(kms=record.get("kms"), region=record.get("region"))
         if record is not None and record.get("gone"):
@@ -199,18 +205,7 @@ class KeyResource(Resource):
     def plan(self, before):
         return plan(before.view if before else None, self.desired)
 
-    def predict(self, before, actions):
-        if self.template is not None:
-            self.template.warn_if_missing(self.warn)
-        if self.rotation_job is not None:
-            self.rotation_job.warn_if_missing(self.warn)
-        return super().predict(before, actions)
-
     def apply(self, before, actions):
-        if self.template is not None:
-            self.template.require()
-        if self.rotation_job is not None:
-            self.rotation_job.require()
         params, desired = self.params, self.desired
         wait = (params["wait_timeout"], params["wait_sleep"]) if params.get("wait") else None
         key_id = before.record["id"] if before else None
