@@ -1,32 +1,79 @@
-"""The Galaxy tarball builds, installs, documents itself and runs (not just the source tree)."""
+"""The Galaxy tarball builds, installs, documents itself and runs (not just the source tree).
+
+The release check: the tarball ``make build`` makes is installed with ``ansible-galaxy collection install`` into an
+empty path, and the demo playbook runs from that copy alone against the emulator, as ``make demo`` runs it.
+"""
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
-from playbooks import ROOT, connection_env, run_playbook
+import pytest
+from cckm_emulator.run import DEMO_PASSWORD
+
+from playbooks import ROOT, connection_env, run_playbook, secret_leaks
 
 BIN = Path(sys.executable).parent
 
 
-def test_built_collection_installs_and_runs(emu, tmp_path):
-    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path)], cwd=ROOT, check=True,
+def _clean_env(collections_path):
+    """This environment with no connection variables, and ``collections_path`` as the only place for collections."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CIPHERTRUST_", "CLUMIO_", "ANSIBLE_"))}
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(collections_path), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_NOCOLOR="true",
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    return env
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """(tarball, collections path) of the collection built from this tree and installed into an empty path."""
+    out = tmp_path_factory.mktemp("galaxy")
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(out)], cwd=ROOT, check=True,
                    capture_output=True)
-    tarball = next(tmp_path.glob("ciphertrust-cckm-*.tar.gz"))
+    tarball = next(out.glob("ciphertrust-cckm-*.tar.gz"))
+    path = out / "collections"
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--force", "-p", str(path), str(tarball)],
+                   env=_clean_env(path), check=True, capture_output=True)
+    return tarball, path
+
+
+def test_built_collection_installs_and_runs(installed, emu, tmp_path):
+    tarball, path = installed
     names = tarfile.open(tarball).getnames()
-    assert "plugins/modules/aws_key_info.py" in names and "meta/runtime.yml" in names
+    assert "plugins/modules/aws_key_info.py" in names and "meta/runtime.yml" in names and "playbooks/demo.yml" in names
     assert not [n for n in names if n.startswith((".venv", ".tree", "tests/output")) or "__pycache__" in n]
     assert not [n for n in names if n.split("/")[0] == "emulator" or "cckm_emulator" in n]  # a test tool, not the collection
-    installed = tmp_path / "collections"
-    only_installed = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed))  # not the source tree make test exports
-    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--force", "-p", str(installed), str(tarball)],
-                   env=only_installed, check=True, capture_output=True)
-    assert (installed / "ansible_collections" / "ciphertrust" / "cckm" / "MANIFEST.json").is_file()
-    doc = subprocess.run([str(BIN / "ansible-doc"), "ciphertrust.cckm.aws_key_info"], env=only_installed,
+    assert (path / "ansible_collections" / "ciphertrust" / "cckm" / "MANIFEST.json").is_file()
+    doc = subprocess.run([str(BIN / "ansible-doc"), "ciphertrust.cckm.aws_key_info"], env=_clean_env(path),
                          capture_output=True, text=True, check=True)
     assert "CIPHERTRUST_HOST" in doc.stdout
-    env = dict(connection_env(emu), ANSIBLE_COLLECTIONS_PATH=str(installed))
+    env = dict(connection_env(emu), ANSIBLE_COLLECTIONS_PATH=str(path))
     run = run_playbook(tmp_path, [{"name": "installed", "ciphertrust.cckm.aws_key_info": {}}], env)
     assert run.result("installed")["total"] == 0
+
+
+def test_installed_collection_runs_the_demo(installed, tmp_path):
+    """playbooks/demo.yml from the installed copy, against a TLS emulator, as `make demo` runs it (once)."""
+    path = installed[1]
+    playbook = tmp_path / "demo.yml"  # outside the source tree: nothing next to it (no collections/ folder) to find
+    shutil.copy(path / "ansible_collections" / "ciphertrust" / "cckm" / "playbooks" / "demo.yml", playbook)
+    # The control: without the installed copy, this environment finds no ciphertrust.cckm at all (not the source tree's).
+    empty = tmp_path / "no-collections"
+    empty.mkdir()
+    syntax = [str(BIN / "ansible-playbook"), "--syntax-check", str(playbook)]
+    missing = subprocess.run(syntax, cwd=tmp_path, env=_clean_env(empty), capture_output=True, text=True, check=False)
+    assert missing.returncode != 0 and "ciphertrust.cckm.login" in missing.stdout + missing.stderr
+    subprocess.run(syntax, cwd=tmp_path, env=_clean_env(path), capture_output=True, text=True, check=True)
+
+    command = [sys.executable, "-m", "cckm_emulator.run", "--tls", "--seed-keys", "3", "--seed-aws-keys", "2", "--",
+               str(BIN / "ansible-playbook"), str(playbook)]
+    proc = subprocess.run(command, cwd=tmp_path, env=_clean_env(path), capture_output=True, text=True, timeout=300, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-6000:]
+    recap = [line for line in output.splitlines() if line.startswith("localhost ") and " ok=" in line]
+    assert len(recap) == 1 and " failed=0 " in recap[0] and " changed=0 " not in recap[0], output[-3000:]
+    assert "TASK [ciphertrust.cckm.aws_kms_bootstrap" in output and "TASK [ciphertrust.cckm.aws_key_rotation" in output
+    assert not secret_leaks(output, {"CIPHERTRUST_PASSWORD": DEMO_PASSWORD})
