@@ -5,6 +5,7 @@ empty path, and the demo playbook runs from that copy alone against the emulator
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import yaml
 from cckm_emulator.run import DEMO_PASSWORD
 
 from playbooks import ROOT, connection_env, run_playbook, secret_leaks
@@ -77,3 +79,36 @@ def test_installed_collection_runs_the_demo(installed, tmp_path):
     assert len(recap) == 1 and " failed=0 " in recap[0] and " changed=0 " not in recap[0], output[-3000:]
     assert "TASK [ciphertrust.cckm.aws_kms_bootstrap" in output and "TASK [ciphertrust.cckm.aws_key_rotation" in output
     assert not secret_leaks(output, {"CIPHERTRUST_PASSWORD": DEMO_PASSWORD})
+
+
+def test_execution_environment_definition(installed, tmp_path):
+    tarball, _ = installed
+    source = ROOT / "docs" / "awx" / "execution-environment.yml"
+    definition = yaml.safe_load(source.read_text())
+    base = definition["images"]["base_image"]["name"]
+    assert re.fullmatch(r"[a-z0-9.-]+(/[a-z0-9._-]+)+(:\w[\w.-]*|@sha256:[0-9a-f]{64})", base) and not base.endswith(":latest"), base
+    assert tarball.name == "ciphertrust-cckm-%s.tar.gz" % yaml.safe_load((ROOT / "galaxy.yml").read_text())["version"]
+    assert [entry["src"] for entry in definition["additional_build_files"]] == [tarball.name]  # the tarball of this version
+    ee = tmp_path / "ee"
+    ee.mkdir()
+    shutil.copy(source, ee)
+    shutil.copy(tarball, ee)
+    subprocess.run([str(BIN / "ansible-builder"), "create", "-f", str(ee / source.name), "--context", str(ee / "context"),
+                    "--output-filename", "Containerfile"], check=True, capture_output=True, text=True)
+    containerfile = (ee / "context" / "Containerfile").read_text()
+    build = ee / "context" / "_build"
+    assert 'ARG EE_BASE_IMAGE="%s"' % base in containerfile
+    assert (build / "collections" / tarball.name).read_bytes() == tarball.read_bytes()
+
+    # The galaxy stage, as the Containerfile runs it: from /build, which is the context's _build/.
+    assert "COPY _build /build\nWORKDIR /build" in containerfile and "-r requirements.yml" in containerfile
+    share = tmp_path / "usr-share-ansible-collections"
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "-r", "requirements.yml", "--collections-path", str(share)],
+                   cwd=build, env=_clean_env(tmp_path / "nowhere"), check=True, capture_output=True, text=True)
+    assert (share / "ansible_collections" / "ciphertrust" / "cckm" / "MANIFEST.json").is_file()
+    # The builder stage: its introspection finds the Python requirements the collection declares (meta/execution-environment.yml).
+    pip = tmp_path / "pip.txt"
+    subprocess.run([sys.executable, str(build / "scripts" / "introspect.py"), "introspect", str(share), "--write-pip", str(pip)],
+                   check=True, capture_output=True, text=True)
+    declared = [line for line in (ROOT / "requirements.txt").read_text().splitlines() if line.strip() and not line.startswith("#")]
+    assert declared and [line.split("#")[0].strip() for line in pip.read_text().splitlines() if line.strip()] == declared
