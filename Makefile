@@ -50,12 +50,13 @@ sanity: setup
 	if [ -x $(PRIME) ]; then $(PRIME) $(BIN)/python; fi
 	cd $(SANITY_TREE) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
-# make matrix: sanity and unit tests on every tested ansible-core: 2.19 (.venv) and the floor, $(FLOOR_CORE) (.venv/core-2.16/).
+# make matrix: sanity and unit tests on every tested ansible-core: 2.19 (.venv) and the floor, $(FLOOR_CORE) (.venv/core-2.16/),
+# plus the demo through the floor's ansible-playbook (modules and roles as a play runs them; 2.19 runs it in make pytest).
 # make test runs the floor's half (make floor); its 2.19 half is in make sanity and make pytest anyway.
-.PHONY: matrix floor floor-setup floor-sanity floor-unit
+.PHONY: matrix floor floor-setup floor-sanity floor-unit floor-demo
 matrix: sanity unit floor
 
-floor: floor-sanity floor-unit
+floor: floor-sanity floor-unit floor-demo
 
 floor-setup: $(FLOOR_STAMP) $(RUN_TREE)
 
@@ -75,6 +76,10 @@ floor-sanity: floor-setup
 
 floor-unit: floor-setup
 	PATH=$(FLOOR_BIN):$$PATH $(FLOOR_BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+floor-demo: floor-setup
+	PATH=$(FLOOR_BIN):$$PATH $(FLOOR_BIN)/python -m cckm_emulator.run --tls --seed-keys 3 --seed-aws-keys 2 --repeat 2 \
+		--expect-idempotent -- $(FLOOR_BIN)/ansible-playbook playbooks/demo.yml
 
 lint: setup
 	$(BIN)/ansible-lint --offline --profile production
