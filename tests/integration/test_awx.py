@@ -132,6 +132,11 @@ def task_results(runner):
     return found
 
 
+def warnings_of(results):
+    """Every warning the job's tasks returned."""
+    return [warning for outcome in results.values() for warning in outcome[1].get("warnings", [])]
+
+
 def job_text(runner):
     """What AWX shows and keeps of a job: its output and its events (not ansible-runner's record of the environment)."""
     return runner.stdout.read() + runner.stderr.read() + json.dumps(list(runner.events))
@@ -160,7 +165,7 @@ def test_filled_credential_runs_a_job_over_tls_with_its_ca(tls_emulator, tmp_pat
     assert runner.status == "successful" and runner.rc == 0, runner.stdout.read()[-4000:]
     assert results["Create a key"][0] == "runner_on_ok" and results["Create a key"][1]["changed"] is True
     assert [key["alias"] for key in results["Read the keys"][1]["aws_keys"]] == ["awx-job"]
-    assert not [w for _, res in results.values() for w in res.get("warnings", [])]
+    assert not warnings_of(results)
     assert not secret_leaks(job_text(runner), {"CIPHERTRUST_PASSWORD": PASSWORD, "CIPHERTRUST_REFRESH_TOKEN": tokens["refresh_token"]})
 
 
@@ -181,7 +186,7 @@ def test_empty_optional_fields_run_a_job_trusted_by_the_system(tls_emulator, tmp
     assert "NO_CERTIFICATE_OR_CRL_FOUND" not in output
     assert results["Create a key"][0] == "runner_on_ok" and results["Create a key"][1]["changed"] is True
     # Not even the modules' fallback for an empty CA file was needed (it warns): nothing pointed at one.
-    assert not [w for _, res in results.values() for w in res.get("warnings", [])]
+    assert not warnings_of(results)
     assert not secret_leaks(job_text(runner), {"CIPHERTRUST_PASSWORD": PASSWORD})
 
 

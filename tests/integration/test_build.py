@@ -82,7 +82,7 @@ def test_installed_collection_runs_the_demo(installed, tmp_path):
 
 
 def test_execution_environment_definition(installed, tmp_path):
-    tarball, _ = installed
+    tarball = installed[0]
     source = ROOT / "docs" / "awx" / "execution-environment.yml"
     definition = yaml.safe_load(source.read_text())
     base = definition["images"]["base_image"]["name"]
