@@ -64,8 +64,9 @@ floor-setup: $(FLOOR_STAMP) $(RUN_TREE)
 $(FLOOR_STAMP): tests/unit/requirements.txt requirements.txt emulator/pyproject.toml
 	$(PYTHON) -m venv $(FLOOR_VENV)
 	$(FLOOR_BIN)/python -m pip install --quiet --upgrade pip
-	$(FLOOR_BIN)/python -m pip install --quiet "ansible-core==$(FLOOR_CORE).*" -r tests/unit/requirements.txt -r requirements.txt -e ./emulator
-	$(FLOOR_BIN)/ansible --version | grep -q "core $(FLOOR_CORE)\."
+	$(FLOOR_BIN)/python -m pip install --quiet "ansible-core==$(FLOOR_CORE).*" pytest pytest-xdist \
+		-r tests/unit/requirements.txt -r requirements.txt -e ./emulator
+	$(FLOOR_BIN)/python -c 'import sys, ansible.release as r; sys.exit(not r.__version__.startswith("$(FLOOR_CORE)."))'
 	touch $@
 
 floor-sanity: floor-setup
