@@ -25,7 +25,8 @@ from cckm_emulator.harness import Emulator
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from playbooks import ROOT, secret_leaks
+from playbooks import ROOT
+from tests import reliability_report
 
 CREDENTIAL_TYPE = yaml.safe_load((ROOT / "docs" / "awx" / "credential-type.yml").read_text())
 BIN = Path(sys.executable).parent
@@ -118,6 +119,7 @@ def run_job(tmp_path, monkeypatch, credential_env, args, system_trust=None):
     if system_trust:
         envvars["REQUESTS_CA_BUNDLE"] = system_trust  # stands for the EE's system CA store trusting the server
     inventory = {"all": {"hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}
+    reliability_report.count(reliability_report.PLAYBOOK_RUNS, os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[0])
     return ansible_runner.run(private_data_dir=str(private_data_dir), playbook="job.yml", inventory=inventory, envvars=envvars,
                               cmdline=" ".join(args) or None, quiet=True, timeout=300)
 
@@ -137,9 +139,13 @@ def warnings_of(results):
     return [warning for outcome in results.values() for warning in outcome[1].get("warnings", [])]
 
 
-def job_text(runner):
-    """What AWX shows and keeps of a job: its output and its events (not ansible-runner's record of the environment)."""
-    return runner.stdout.read() + runner.stderr.read() + json.dumps(list(runner.events))
+def job_leaks(runner, env):
+    """Secrets of ``env`` (and any JWT) in what AWX shows and keeps of a job: its output and its events (not
+    ansible-runner's record of the environment it was given); counted in docs/reliability.md."""
+    text = runner.stdout.read() + runner.stderr.read() + json.dumps(list(runner.events))
+    leaks = reliability_report.secret_leaks(text, env)
+    reliability_report.record(reliability_report.SECRET_SCAN, leaks=len(leaks))
+    return leaks
 
 
 def test_credential_type_is_valid_for_awx():
@@ -166,7 +172,7 @@ def test_filled_credential_runs_a_job_over_tls_with_its_ca(tls_emulator, tmp_pat
     assert results["Create a key"][0] == "runner_on_ok" and results["Create a key"][1]["changed"] is True
     assert [key["alias"] for key in results["Read the keys"][1]["aws_keys"]] == ["awx-job"]
     assert not warnings_of(results)
-    assert not secret_leaks(job_text(runner), {"CIPHERTRUST_PASSWORD": PASSWORD, "CIPHERTRUST_REFRESH_TOKEN": tokens["refresh_token"]})
+    assert not job_leaks(runner, env)
 
 
 def test_empty_optional_fields_run_a_job_trusted_by_the_system(tls_emulator, tmp_path, monkeypatch):
@@ -187,7 +193,7 @@ def test_empty_optional_fields_run_a_job_trusted_by_the_system(tls_emulator, tmp
     assert results["Create a key"][0] == "runner_on_ok" and results["Create a key"][1]["changed"] is True
     # Not even the modules' fallback for an empty CA file was needed (it warns): nothing pointed at one.
     assert not warnings_of(results)
-    assert not secret_leaks(job_text(runner), {"CIPHERTRUST_PASSWORD": PASSWORD})
+    assert not job_leaks(runner, env)
 
 
 def test_empty_ca_field_still_verifies_the_server(tls_emulator, tmp_path, monkeypatch):
@@ -200,3 +206,4 @@ def test_empty_ca_field_still_verifies_the_server(tls_emulator, tmp_path, monkey
     assert runner.status == "failed" and results["Create a key"][0] == "runner_on_failed"
     assert "CERTIFICATE_VERIFY_FAILED" in json.dumps(results["Create a key"][1])
     assert "Read the keys" not in results and tls_emulator.writes() == {}
+    assert not job_leaks(runner, env)

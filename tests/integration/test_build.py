@@ -16,9 +16,15 @@ import pytest
 import yaml
 from cckm_emulator.run import DEMO_PASSWORD
 
-from playbooks import ROOT, connection_env, run_playbook, secret_leaks
+from playbooks import ROOT, connection_env, run_playbook
+from tests import reliability_report
 
 BIN = Path(sys.executable).parent
+
+
+def _counted():
+    """Count one ansible-playbook process for this test file (the suite prints the count per file)."""
+    reliability_report.count(reliability_report.PLAYBOOK_RUNS, os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[0])
 
 
 def _clean_env(collections_path):
@@ -66,19 +72,24 @@ def test_installed_collection_runs_the_demo(installed, tmp_path):
     empty = tmp_path / "no-collections"
     empty.mkdir()
     syntax = [str(BIN / "ansible-playbook"), "--syntax-check", str(playbook)]
+    _counted()
     missing = subprocess.run(syntax, cwd=tmp_path, env=_clean_env(empty), capture_output=True, text=True, check=False)
     assert missing.returncode != 0 and "ciphertrust.cckm.login" in missing.stdout + missing.stderr
+    _counted()
     subprocess.run(syntax, cwd=tmp_path, env=_clean_env(path), capture_output=True, text=True, check=True)
 
     command = [sys.executable, "-m", "cckm_emulator.run", "--tls", "--seed-keys", "3", "--seed-aws-keys", "2", "--",
                str(BIN / "ansible-playbook"), str(playbook)]
+    _counted()
     proc = subprocess.run(command, cwd=tmp_path, env=_clean_env(path), capture_output=True, text=True, timeout=300, check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]
     recap = [line for line in output.splitlines() if line.startswith("localhost ") and " ok=" in line]
     assert len(recap) == 1 and " failed=0 " in recap[0] and " changed=0 " not in recap[0], output[-3000:]
     assert "TASK [ciphertrust.cckm.aws_kms_bootstrap" in output and "TASK [ciphertrust.cckm.aws_key_rotation" in output
-    assert not secret_leaks(output, {"CIPHERTRUST_PASSWORD": DEMO_PASSWORD})
+    leaks = reliability_report.secret_leaks(output, {"CIPHERTRUST_PASSWORD": DEMO_PASSWORD})
+    reliability_report.record(reliability_report.SECRET_SCAN, leaks=len(leaks))
+    assert not leaks
 
 
 def test_execution_environment_definition(installed, tmp_path):
