@@ -1,7 +1,8 @@
 # Two entry points for a fresh machine with only Python 3 and make:
 #   make demo   set up .venv, start the embedded emulator, run playbooks/demo.yml against it
 #   make test   set up .venv, run every test: ansible-test sanity, ansible-lint, unit and integration tests,
-#               and the emulator package's own tests (emulator/tests, run from that folder with its own pytest config)
+#               and the emulator package's own tests (emulator/tests, run from that folder with its own pytest config),
+#               then the same sanity and unit tests on the oldest supported ansible-core, 2.16, and the demo on it (make floor)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
