@@ -1,7 +1,8 @@
 # Two entry points for a fresh machine with only Python 3 and make:
 #   make demo   set up .venv, start the embedded emulator, run playbooks/demo.yml against it
 #   make test   set up .venv, run every test: ansible-test sanity, ansible-lint, unit and integration tests,
-#               and the emulator package's own tests (emulator/tests, run from that folder with its own pytest config)
+#               and the emulator package's own tests (emulator/tests, run from that folder with its own pytest config),
+#               then the same sanity and unit tests on the oldest supported ansible-core, 2.16, and the demo on it (make floor)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -16,6 +17,13 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.tree/run
 export PATH := $(BIN):$(PATH)
 
 .PHONY: demo test setup sanity lint pytest unit integration emulator-test build bench clean
+
+# The oldest ansible-core meta/runtime.yml allows (requires_ansible), tested beside .venv's 2.19 by make floor / make matrix.
+FLOOR_CORE := 2.16
+FLOOR_VENV := $(VENV)/core-$(FLOOR_CORE)
+FLOOR_BIN := $(CURDIR)/$(FLOOR_VENV)/bin
+FLOOR_STAMP := $(FLOOR_VENV)/.installed-stamp
+FLOOR_SANITY_TREE := $(subst /cckm-sanity-,/cckm-sanity-$(FLOOR_CORE)-,$(SANITY_TREE))
 
 setup: $(STAMP) $(RUN_TREE)
 
@@ -34,7 +42,7 @@ demo: setup
 	$(BIN)/python -m cckm_emulator.run --tls --empty --seed-aws-keys 5 --repeat 2 --expect-idempotent -- \
 		$(BIN)/ansible-playbook playbooks/demo.yml
 
-test: sanity lint pytest
+test: sanity lint pytest floor
 
 sanity: setup
 	rm -rf $(SANITY_TREE) && mkdir -p $(SANITY_TREE)
@@ -42,6 +50,38 @@ sanity: setup
 	git ls-files -co --exclude-standard -z -- . ':!:emulator' | tar --null -T - -cf - | tar -xf - -C $(SANITY_TREE)
 	if [ -x $(PRIME) ]; then $(PRIME) $(BIN)/python; fi
 	cd $(SANITY_TREE) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+# make matrix: sanity and unit tests on every tested ansible-core: 2.19 (.venv) and the floor, $(FLOOR_CORE) (.venv/core-2.16/),
+# plus the demo through the floor's ansible-playbook (modules and roles as a play runs them; 2.19 runs it in make pytest).
+# make test runs the floor's half (make floor); its 2.19 half is in make sanity and make pytest anyway.
+.PHONY: matrix floor floor-setup floor-sanity floor-unit floor-demo
+matrix: sanity unit floor
+
+floor: floor-sanity floor-unit floor-demo
+
+floor-setup: $(FLOOR_STAMP) $(RUN_TREE)
+
+# Inside .venv/, so that git, ansible-lint and the Galaxy build (build_ignore) leave it out like .venv itself.
+$(FLOOR_STAMP): tests/unit/requirements.txt requirements.txt emulator/pyproject.toml
+	$(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_BIN)/python -m pip install --quiet --upgrade pip
+	$(FLOOR_BIN)/python -m pip install --quiet "ansible-core==$(FLOOR_CORE).*" pytest pytest-xdist \
+		-r tests/unit/requirements.txt -r requirements.txt -e ./emulator
+	$(FLOOR_BIN)/python -c 'import sys, ansible.release as r; sys.exit(not r.__version__.startswith("$(FLOOR_CORE)."))'
+	touch $@
+
+floor-sanity: floor-setup
+	rm -rf $(FLOOR_SANITY_TREE) && mkdir -p $(FLOOR_SANITY_TREE)
+	git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C $(FLOOR_SANITY_TREE)
+	if [ -x $(PRIME) ]; then $(PRIME) $(FLOOR_BIN)/python; fi
+	cd $(FLOOR_SANITY_TREE) && PATH=$(FLOOR_BIN):$$PATH $(FLOOR_BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+floor-unit: floor-setup
+	PATH=$(FLOOR_BIN):$$PATH $(FLOOR_BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+floor-demo: floor-setup
+	PATH=$(FLOOR_BIN):$$PATH $(FLOOR_BIN)/python -m cckm_emulator.run --tls --seed-keys 3 --seed-aws-keys 2 --repeat 2 \
+		--expect-idempotent -- $(FLOOR_BIN)/ansible-playbook playbooks/demo.yml
 
 lint: setup
 	$(BIN)/ansible-lint --offline --profile production

@@ -5,6 +5,11 @@
 
 """The read model of AWS keys: the flat view every key module returns, list filters, and key lookups.
 
+The first of the four layers of AWS keys in CCKM (this package): ``read`` (views and lookups), ``desired``
+(options -> desired state), ``plan`` (pure: current + desired -> actions, predict) and ``apply`` (send the
+actions; the aws_key Resource). Each layer imports only the ones before it; ``__init__.py`` stays empty
+(ansible-core 2.16's empty-init sanity test).
+
 Imported by aws_key, aws_key_info, aws_key_bulk and aws_sync. Must not import the planning or applying
 layers of keys, nor any other resource.
 """
