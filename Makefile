@@ -12,6 +12,8 @@ SANITY_TREE := $(or $(TMPDIR),/tmp)/cckm-sanity-$(shell printf %s "$(CURDIR)" | 
 RUN_TREE := .tree/run/ansible_collections/ciphertrust/cckm
 PRIME := ../shared/tools/prime-ansible-test
 PYTEST_ARGS ?= -n 2
+# The demo's emulator: started empty (no AWS connection, no KMS container), 5 keys made in AWS (tests/integration/test_build.py too)
+DEMO_EMULATOR := --tls --empty --seed-aws-keys 5
 
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.tree/run
 export PATH := $(BIN):$(PATH)
@@ -39,7 +41,7 @@ $(RUN_TREE):
 	ln -sfn $(CURDIR) $(RUN_TREE)
 
 demo: setup
-	$(BIN)/python -m cckm_emulator.run --tls --empty --seed-aws-keys 5 --repeat 2 --expect-idempotent -- \
+	$(BIN)/python -m cckm_emulator.run $(DEMO_EMULATOR) --repeat 2 --expect-idempotent -- \
 		$(BIN)/ansible-playbook playbooks/demo.yml
 
 test: sanity lint pytest floor
@@ -72,7 +74,7 @@ $(FLOOR_STAMP): tests/unit/requirements.txt requirements.txt emulator/pyproject.
 
 floor-sanity: floor-setup
 	rm -rf $(FLOOR_SANITY_TREE) && mkdir -p $(FLOOR_SANITY_TREE)
-	git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C $(FLOOR_SANITY_TREE)
+	git ls-files -co --exclude-standard -z -- . ':!:emulator' | tar --null -T - -cf - | tar -xf - -C $(FLOOR_SANITY_TREE)
 	if [ -x $(PRIME) ]; then $(PRIME) $(FLOOR_BIN)/python; fi
 	cd $(FLOOR_SANITY_TREE) && PATH=$(FLOOR_BIN):$$PATH $(FLOOR_BIN)/ansible-test sanity --venv --python 3.11 --color no
 
@@ -80,7 +82,7 @@ floor-unit: floor-setup
 	PATH=$(FLOOR_BIN):$$PATH $(FLOOR_BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 floor-demo: floor-setup
-	PATH=$(FLOOR_BIN):$$PATH $(FLOOR_BIN)/python -m cckm_emulator.run --tls --seed-keys 3 --seed-aws-keys 2 --repeat 2 \
+	PATH=$(FLOOR_BIN):$$PATH $(FLOOR_BIN)/python -m cckm_emulator.run $(DEMO_EMULATOR) --repeat 2 \
 		--expect-idempotent -- $(FLOOR_BIN)/ansible-playbook playbooks/demo.yml
 
 lint: setup

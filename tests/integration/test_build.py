@@ -78,7 +78,7 @@ def test_installed_collection_runs_the_demo(installed, tmp_path):
     _counted()
     subprocess.run(syntax, cwd=tmp_path, env=_clean_env(path), capture_output=True, text=True, check=True)
 
-    command = [sys.executable, "-m", "cckm_emulator.run", "--tls", "--seed-keys", "3", "--seed-aws-keys", "2", "--",
+    command = [sys.executable, "-m", "cckm_emulator.run", "--tls", "--empty", "--seed-aws-keys", "5", "--",  # as make demo
                str(BIN / "ansible-playbook"), str(playbook)]
     _counted()
     proc = subprocess.run(command, cwd=tmp_path, env=_clean_env(path), capture_output=True, text=True, timeout=300, check=False)
