@@ -92,4 +92,18 @@ def check_range(params, name, low, high):
         raise OptionError(name, "must be between %d and %d, got %d" % (low, high, value))
 
 
+def unclearable_changes(params, view, fields, why=""):
+    """{field: wanted} for the ``fields`` whose wanted value differs from ``view``; these are fields the API ignores an
+    empty value for on update, so asking to clear one is refused (naming it) rather than never converging."""
+    changes = {}
+    for field in fields:
+        wanted = params.get(field)
+        if wanted is None or wanted == view[field]:
+            continue
+        if wanted == "":
+            raise OptionError(field, "cannot be cleared once set" + why)
+        changes[field] = wanted
+    return changes
+
+
 PENDING_WINDOW_DAYS = (7, 30)

@@ -15,6 +15,7 @@ Secrets never reach a view, a record, an action or a message: a server that retu
 from __future__ import annotations
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import unclearable_changes
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._resource import Action, Resource, Snapshot
 
@@ -185,13 +186,9 @@ class ConnectionResource(Resource):
         if (self.anywhere or params.get("access_key_id")) and bool(self.anywhere) != view["is_role_anywhere"]:
             raise OptionError(["iam_role_anywhere", "access_key_id"], "AWS connection %s is %s connection; its type cannot change (delete "
                               "and recreate it)" % (view["name"], "an IAM Roles Anywhere" if view["is_role_anywhere"] else "an access key"))
-        for field in UNCLEARABLE:
-            wanted = params.get(field)
-            if wanted is None or wanted == view[field]:
-                continue
-            if wanted == "":
-                raise OptionError(field, "cannot be cleared once set: CipherTrust Manager ignores an empty value on update")
-            body[field] = effect[field] = wanted
+        changes = unclearable_changes(params, view, UNCLEARABLE, ": CipherTrust Manager ignores an empty value on update")
+        body.update(changes)
+        effect.update(changes)
         for field in SETTINGS:
             if params.get(field) is not None and params[field] != view[field]:
                 body[field] = effect[field] = params[field]

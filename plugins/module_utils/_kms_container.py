@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.ciphertrust.cckm.plugins.module_utils import _api
+from ansible_collections.ciphertrust.cckm.plugins.module_utils._args import unclearable_changes
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._connection import connections_by_ref
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._errors import CckmError, OptionError, shown
 from ansible_collections.ciphertrust.cckm.plugins.module_utils._normalize import looks_like_account_id
@@ -266,13 +267,9 @@ class KmsResource(Resource):
                                   "region(s) or delete their keys first" % (name, ", ".join(held)))
             body["regions"] = regions
             effect["regions"] = sorted(regions)
-        for field in UNCLEARABLE:
-            wanted = params.get(field)
-            if wanted is None or wanted == view[field]:
-                continue
-            if wanted == "":
-                raise OptionError(field, "cannot be cleared once set")
-            body[field] = effect[field] = wanted
+        changes = unclearable_changes(params, view, UNCLEARABLE)
+        body.update(changes)
+        effect.update(changes)
         actions = []
         if body:
             actions.append(Action("update", _api.UPDATE_KMS, body, "update KMS container %s (%s)" % (name, ", ".join(sorted(body))), effect,
