@@ -104,7 +104,7 @@ def clean_jwt(value):
     token = (value or "").strip()
     if not _JWT.match(token):
         raise OptionError("jwt", "is not a JWT (three dot-separated parts); pass the jwt value that ciphertrust.cckm.login returned")
-    return clean_token("jwt", token)
+    return token  # base64url parts: no whitespace inside
 
 
 def checked_url(url, option):
