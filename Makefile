@@ -18,7 +18,7 @@ DEMO_EMULATOR := --tls --empty --seed-aws-keys 5
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.tree/run
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test setup sanity lint pytest unit integration emulator-test build bench clean
+.PHONY: demo test setup sanity lint pytest collection-tests unit integration emulator-test build bench clean
 
 # The oldest ansible-core meta/runtime.yml allows (requires_ansible), tested beside .venv's 2.19 by make floor / make matrix.
 FLOOR_CORE := 2.16
@@ -44,10 +44,12 @@ demo: setup
 	$(BIN)/python -m cckm_emulator.run $(DEMO_EMULATOR) --repeat 2 --expect-idempotent -- \
 		$(BIN)/ansible-playbook playbooks/demo.yml
 
-# Both ansible-test sanity runs at once (each leaves a core idle much of the time), then the rest in order.
+# Two lanes: the collection's tests (four pytest workers, many of whose tests wait on the emulator: latency, token
+# lifetimes, job delays) beside everything else in turn (the floor's units, both sanity runs, lint, the emulator's tests,
+# the floor's demo), which ends about when they do. --output-sync=target: each target's output in one piece, when it ends.
+TEST_JOBS ?= 2
 test: setup floor-setup
-	$(MAKE) -j2 --output-sync=target sanity floor-sanity
-	$(MAKE) lint pytest floor-unit floor-demo
+	$(MAKE) -j$(TEST_JOBS) --output-sync=target collection-tests floor-unit sanity floor-sanity lint emulator-test floor-demo
 
 sanity: setup
 	rm -rf $(SANITY_TREE) && mkdir -p $(SANITY_TREE)
@@ -97,8 +99,14 @@ lint: setup
 	$(BIN)/python -m pyflakes emulator
 	$(BIN)/python -m pycodestyle --max-line-length 160 --ignore E402,W503,W504 emulator
 
-pytest: setup emulator-test
-	$(BIN)/python -m pytest tests/unit tests/integration $(PYTEST_ARGS)
+pytest: setup emulator-test collection-tests
+
+# The collection's own tests, ansible-playbook runs first (the longest start first; the in-process tests fill the end).
+# Four workers on two cores: many of these tests wait on the emulator (latency, token lifetimes, job delays);
+# worksteal: a worker left idle at the end takes tests queued on another.
+COLLECTION_PYTEST_ARGS ?= -n 4 --dist worksteal
+collection-tests: setup
+	$(BIN)/python -m pytest tests/integration tests/unit $(COLLECTION_PYTEST_ARGS)
 
 unit: setup
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from cckm_emulator.harness import write_routes
 
 from tests import reliability_report
 
@@ -83,6 +84,35 @@ def probe(name, emulator, path, **params):
     query = "&".join("%s=%s" % item for item in params.items())
     url = "%s/_emulator/%s%s" % (emulator.url, path, "?" + query if query else "")
     return {"name": name, "ansible.builtin.uri": {"url": url, "use_proxy": False}}
+
+
+def in_check_mode(task):
+    """``task`` in check mode (an included role's tasks too, through ``apply``)."""
+    if "ansible.builtin.include_role" in task:
+        return dict(task, **{"ansible.builtin.include_role": dict(task["ansible.builtin.include_role"], apply={"check_mode": True})})
+    return dict(task, check_mode=True)
+
+
+def run_passes(tmp_path, emulator, tasks, env, passes, **options):
+    """``tasks`` once per pass, all in one ansible-playbook run (one process start, not one per pass); a pass whose name
+    starts with "check" runs them in check mode. Each pass is followed by a probe of the emulator's request counts.
+
+    Returns ``{pass: PlaybookRun}``: each pass's own records, with ``.writes``, the write requests the emulator counted
+    during that pass (as ``Emulator.writes()`` would have said after a run of its own). ``options`` go to run_playbook.
+    """
+    play = [probe("stats before", emulator, "stats")]
+    for name in passes:
+        play += [in_check_mode(t) for t in tasks] if name.startswith("check") else list(tasks)
+        play.append(probe("stats after " + name, emulator, "stats"))
+    run = run_playbook(tmp_path, play, env, **options)
+    result, before = {}, write_routes(run.probed("stats before")["routes"])
+    previous = "stats before"
+    for name in passes:
+        after = write_routes(run.probed("stats after " + name)["routes"])
+        result[name] = run.between(previous, "stats after " + name)
+        result[name].writes = {route: n - before.get(route, 0) for route, n in after.items() if n != before.get(route, 0)}
+        previous, before = "stats after " + name, after
+    return result
 
 
 def run_playbook(tmp_path, tasks, env, check=False, diff=False, verbosity=0, expect_rc=0, hosts=None, forks=None, secrets=()):

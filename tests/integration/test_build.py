@@ -16,7 +16,7 @@ import pytest
 import yaml
 from cckm_emulator.run import DEMO_PASSWORD
 
-from playbooks import ROOT, connection_env, run_playbook
+from playbooks import ROOT
 from tests import reliability_report
 
 BIN = Path(sys.executable).parent
@@ -48,7 +48,7 @@ def installed(tmp_path_factory):
     return tarball, path
 
 
-def test_built_collection_installs_and_runs(installed, emu, tmp_path):
+def test_built_collection_installs_and_documents_itself(installed):
     tarball, path = installed
     names = tarfile.open(tarball).getnames()
     assert "plugins/modules/aws_key_info.py" in names and "meta/runtime.yml" in names and "playbooks/demo.yml" in names
@@ -57,10 +57,7 @@ def test_built_collection_installs_and_runs(installed, emu, tmp_path):
     assert (path / "ansible_collections" / "ciphertrust" / "cckm" / "MANIFEST.json").is_file()
     doc = subprocess.run([str(BIN / "ansible-doc"), "ciphertrust.cckm.aws_key_info"], env=_clean_env(path),
                          capture_output=True, text=True, check=True)
-    assert "CIPHERTRUST_HOST" in doc.stdout
-    env = dict(connection_env(emu), ANSIBLE_COLLECTIONS_PATH=str(path))
-    run = run_playbook(tmp_path, [{"name": "installed", "ciphertrust.cckm.aws_key_info": {}}], env)
-    assert run.result("installed")["total"] == 0
+    assert "CIPHERTRUST_HOST" in doc.stdout   # it runs: test_installed_collection_runs_the_demo
 
 
 def test_installed_collection_runs_the_demo(installed, tmp_path):

@@ -4,15 +4,18 @@ appears in any output at -vvv (run_playbook scans every run for the tokens issue
 
 from playbooks import connection_env, run_playbook
 
+TTL = 6
+
 
 def test_a_play_logs_in_once_renews_mid_play_and_revokes_its_refresh_token_at_the_end(emulator_factory, tmp_path):
-    emu = emulator_factory("--token-ttl", "3")
+    # TTL: long enough for the task after the login to start within it on a loaded machine, short enough to wait out
+    emu = emulator_factory("--token-ttl", str(TTL))
     defaults = {"group/ciphertrust.cckm.cckm": {"jwt": "{{ cm_login.jwt }}", "refresh_token": "{{ cm_login.refresh_token }}"}}
 
     def info(name):
         return {"name": name, "ciphertrust.cckm.aws_key_info": {"kms": ["aws-kms"]}, "module_defaults": defaults}
 
-    pause = {"name": "let the JWT expire", "ansible.builtin.pause": {"seconds": 4}}
+    pause = {"name": "let the JWT expire", "ansible.builtin.pause": {"seconds": TTL + 1}}
     tasks = [
         {"name": "login", "ciphertrust.cckm.login": {}, "register": "cm_login", "no_log": True},
         info("with the login's JWT"),

@@ -43,3 +43,19 @@ def case(request):
         assert leaks == 0, text
         return writes
     return record
+
+
+#: how much faster than in production the in-process fault tests retry
+RETRY_SPEEDUP = 20
+
+
+@pytest.fixture
+def brisk_retries(monkeypatch):
+    """Retry delays (backoff and Retry-After) divided by :data:`RETRY_SPEEDUP`, for tests about what faults do to the
+    outcome, not how long the client waits: these sleep in real time against a real server, and would spend most of their
+    time there. How long the client waits is tested with a fake clock (tests/unit/plugins/module_utils/test_client.py) and
+    in real time by the ansible-playbook soak (tests/integration/test_faults.py)."""
+    from ansible_collections.ciphertrust.cckm.plugins.module_utils import _http  # pylint: disable=import-outside-toplevel
+
+    production_delay = _http.RetryPolicy.delay
+    monkeypatch.setattr(_http.RetryPolicy, "delay", lambda self, *args, **kwargs: production_delay(self, *args, **kwargs) / RETRY_SPEEDUP)

@@ -8,6 +8,9 @@ from module_runner import run_module
 
 from tests import reliability_report
 
+# faults change what happens, not how long the client would wait in production: retry quickly (conftest)
+pytestmark = pytest.mark.usefixtures("brisk_retries")
+
 aws_key_bulk = importlib.import_module("ansible_collections.ciphertrust.cckm.plugins.modules.aws_key_bulk")
 ROTATE = {"auto_rotation": True, "rotation_period_days": 200, "tags": {"team": "pay"}, "description": "payments", "wait_sleep": 0.1}
 

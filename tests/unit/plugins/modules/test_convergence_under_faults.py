@@ -9,6 +9,9 @@ import pytest
 from module_runner import run_tasks
 from tests.convergence import ACCOUNT, CLUMIO_TOKEN, converge, env_for, faults_paused, snapshot
 
+# faults change what happens, not how long the client would wait in production: retry quickly (conftest)
+pytestmark = pytest.mark.usefixtures("brisk_retries")
+
 ROLE_ARN = "arn:aws:iam::123456789012:role/ClumioKMSRole"
 
 

@@ -3,8 +3,13 @@
 Figures go to docs/reliability.md. Secrets at -vvv, forks and racing plays need ansible-playbook: tests/integration/test_reliability.py.
 """
 
+import pytest
+
 from module_runner import ONE_PROFILE, connection_env, connection_for, run_tasks
 from tests import reliability_report
+
+# faults change what happens, not how long the client would wait in production: retry quickly (conftest)
+pytestmark = pytest.mark.usefixtures("brisk_retries")
 
 MODULE = "ciphertrust.cckm.aws_key"
 WHERE = {"kms": "aws-kms", "region": "us-east-1"}
