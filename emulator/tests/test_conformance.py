@@ -235,6 +235,8 @@ def test_refresh_tokens_and_auth_failures(emu):
     renewed = ok(requests.post(url, json={"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "renew_refresh_token": True},
                                timeout=10))
     assert renewed["refresh_token"] != first["refresh_token"]
+    issued = emu.control("GET", "auth/refresh-tokens")   # a test tool's view: what a play's output must never show
+    assert {first["refresh_token"], renewed["refresh_token"]} <= set(issued["values"]) and issued["live"] < issued["issued"]
     error(requests.post(url, json={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, timeout=10),
           *refresh_refused(emu), "Token has been revoked")
     kms_url = f"{emu.url}/api/v1/cckm/aws/kms"

@@ -2,7 +2,10 @@
 expires mid-play and by the password when that is revoked too, the refresh token is revoked at the end, and no token
 appears in any output at -vvv (run_playbook scans every run for the tokens issued)."""
 
+import json
+
 from playbooks import connection_env, run_playbook
+from tests import reliability_report
 
 TTL = 6
 
@@ -43,3 +46,6 @@ def test_a_play_logs_in_once_renews_mid_play_and_revokes_its_refresh_token_at_th
     assert again.failed_tasks() == []
     assert emu.stats()["routes"]["POST /api/v1/auth/tokens"] == 3  # the login, the refused refresh grant, the password grant
     assert emu.control("GET", "auth/refresh-tokens")["lifetimes"] == [3600]  # the task's own, short-lived
+    issued = emu.control("GET", "auth/refresh-tokens")["values"]   # run_playbook found no JWT; no refresh token either
+    leaks = [reliability_report.secret_leaks(r.output + json.dumps(r.records), {}, issued) for r in (run, again)]
+    assert len(issued) == 3 and leaks == [[], []]   # the two logins and the password fallback's

@@ -78,10 +78,12 @@ class TokenService:
         return token
 
     def refresh_tokens(self):
-        """``GET /_emulator/auth/refresh-tokens``: how many were issued, how many still work, their lifetimes (seconds)."""
+        """``GET /_emulator/auth/refresh-tokens``: how many were issued, how many still work, their lifetimes (seconds), and
+        every issued value (``values``), so that a test can look for them in a play's output."""
         with self._lock:
             live = [entry for entry in self._refresh.values() if not entry["revoked"] and entry["expires"] > time.time()]
-            return {"issued": len(self._refresh), "live": len(live), "lifetimes": sorted(entry["lifetime"] for entry in live)}
+            return {"issued": len(self._refresh), "live": len(live), "lifetimes": sorted(entry["lifetime"] for entry in live),
+                    "values": list(self._refresh)}
 
     def _new_jwt(self, username, ttl):
         issued = time.time()
