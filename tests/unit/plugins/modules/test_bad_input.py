@@ -361,19 +361,24 @@ def test_every_module_is_covered():
 
 class Seeded:
     """One emulator for the whole table, seeded once: no case may write, so each starts from the state the last left.
-    After a case that changed anything (and failed for it), :meth:`state` starts the next from a fresh seed again."""
+    A case that is not seen to leave it unchanged (it wrote, or it raised) makes the next start from a fresh seed."""
 
     def __init__(self, emulator):
         self.emulator = emulator
-        self.before = None
+        self._unchanged = None
 
-    def state(self):
-        """The ground truth every case must leave as it found it."""
-        if self.before is None:
+    def start(self):
+        """The ground truth this case must leave as it found it; the next case re-seeds unless :meth:`left_unchanged`."""
+        if self._unchanged is None:
             self.emulator.reset()
             seed(self.emulator)
-            self.before = ground_truth(self.emulator)
-        return self.before
+            self._unchanged = ground_truth(self.emulator)
+        before, self._unchanged = self._unchanged, None
+        return before
+
+    def left_unchanged(self, before):
+        """The case left the emulator as :meth:`start` found it: the next case may start from it."""
+        self._unchanged = before
 
 
 @pytest.fixture(scope="module")
@@ -385,8 +390,7 @@ def seeded():
 @pytest.mark.parametrize("module, case, options, names", TABLE, ids=["%s-%s" % row[:2] for row in TABLE])
 def test_case_fails_naming_the_option_and_writes_nothing(seeded, module, case, options, names):  # pylint: disable=redefined-outer-name
     emulator = seeded.emulator
-    before = seeded.state()
-    seeded.before = None   # until this case is seen to have changed nothing
+    before = seeded.start()
     emulator.control("POST", "stats/reset")
     task = {"name": case, "ciphertrust.cckm." + module: with_url(options, emulator.url), "ignore_errors": True}
     run = run_tasks([task], env=connection_env(emulator, password=PASSWORD), secrets=(CLUMIO_TOKEN,))
@@ -395,7 +399,7 @@ def test_case_fails_naming_the_option_and_writes_nothing(seeded, module, case, o
     writes = emulator.writes()
     changed = sorted(name for name, value in ground_truth(emulator).items() if before[name] != value)  # any write at all is a bug
     if not writes and not changed:
-        seeded.before = before
+        seeded.left_unchanged(before)
     reliability_report.record("bad input: %d cases over %d modules" % (len(TABLE), len(CASES)), failures=int(bool(found or writes or changed)))
     assert found == [], record["result"]
     assert writes == {} and changed == [], (writes, changed)
